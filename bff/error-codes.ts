@@ -141,6 +141,13 @@ export const ERROR_CODES = {
       en: 'The platform took too long to answer. Please try again later.',
     },
   },
+  platform_unavailable: {
+    status: 502,
+    message: {
+      'zh-CN': '省政务认证平台暂时不可用，请稍后重试。',
+      en: 'The platform is temporarily unavailable. Please try again later.',
+    },
+  },
   platform_bad_response: {
     status: 502,
     message: {
@@ -193,6 +200,13 @@ export const ERROR_CODES = {
   payload_too_large: {
     status: 413,
     message: { 'zh-CN': '请求内容过大。', en: 'The request body is too large.' },
+  },
+  internal_error: {
+    status: 500,
+    message: {
+      'zh-CN': '登录服务内部错误，请稍后重试；如持续出现请联系系统管理员。',
+      en: 'Internal error in the login service. Retry later; if it persists, contact the administrator.',
+    },
   },
   store_unavailable: {
     status: 503,

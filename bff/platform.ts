@@ -1,0 +1,178 @@
+/**
+ * Calls to the provincial platform, one small step per function, in the protocol's words
+ * (clause 7.1.2; RFC 6749 section 4.1). Every failure becomes a `BffError` with a stable code;
+ * no platform response body ever travels further than the log.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import type { BffConfig } from './config.ts';
+import { BffError } from './errors.ts';
+import { TABLE2_CODES, type ErrorCode } from './error-codes.ts';
+
+export interface TokenSet {
+  accessToken: string;
+  refreshToken: string | undefined;
+  /** Epoch ms when the access token expires (from `expires_in`; undefined when not given). */
+  accessTokenExpiresAt: number | undefined;
+}
+
+/** 128+ bits from the CSPRNG, base64url (RFC 9700 section 2.1, RFC 7636 section 4.1). */
+export function randomToken(bytes = 32): string {
+  return randomBytes(bytes).toString('base64url');
+}
+
+/** RFC 7636 section 4.2, S256. */
+export function codeChallengeS256(codeVerifier: string): string {
+  return createHash('sha256').update(codeVerifier).digest('base64url');
+}
+
+function endpoint(config: BffConfig, path: string): URL {
+  // Keep any base path of the platform URL (e.g. https://host/pscp) in front of the endpoint path.
+  const base = config.platformUrl.href.replace(/\/+$/, '');
+  return new URL(base + path);
+}
+
+/** Step a of 7.1.2: the platform `authorize` URL; `redirect_uri` is URL-encoded by the URL API (7.2.1 b). */
+export function buildAuthorizeUrl(config: BffConfig, params: { state: string; codeChallenge?: string }): URL {
+  const url = endpoint(config, config.paths.authorize);
+  url.searchParams.set('client_id', config.clientId);
+  url.searchParams.set('response_type', 'code');
+  url.searchParams.set('redirect_uri', config.redirectUri.href);
+  url.searchParams.set('state', params.state);
+  if (config.scope) url.searchParams.set('scope', config.scope);
+  if (params.codeChallenge) {
+    url.searchParams.set('code_challenge', params.codeChallenge);
+    url.searchParams.set('code_challenge_method', 'S256');
+  }
+  return url;
+}
+
+/** Table 1 `logout`: the browser itself must visit it to clear its platform cookie (7.1.1 d). */
+export function buildLogoutUrl(config: BffConfig): URL {
+  const url = endpoint(config, config.paths.logout);
+  url.searchParams.set('redirect_uri', config.postLogoutRedirectUri.href);
+  return url;
+}
+
+/** Table 1 `manage/userinfo`: the platform's account-management page. */
+export function buildManageUrl(config: BffConfig): URL {
+  const url = endpoint(config, config.paths.manage);
+  url.searchParams.set('client_id', config.clientId);
+  url.searchParams.set('redirect_uri', config.postLogoutRedirectUri.href);
+  return url;
+}
+
+/** Maps the platform's `error_description` (Table 2 text at its start) to our code. */
+export function codeForPlatformError(body: unknown): ErrorCode {
+  const description =
+    body && typeof body === 'object' && typeof (body as Record<string, unknown>).error_description === 'string'
+      ? ((body as Record<string, unknown>).error_description as string)
+      : '';
+  for (const [message, code] of TABLE2_CODES) if (description.startsWith(message)) return code;
+  return 'platform_error';
+}
+
+async function callPlatform(config: BffConfig, url: URL, init: RequestInit): Promise<Record<string, unknown>> {
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      ...init,
+      redirect: 'manual',
+      signal: AbortSignal.timeout(config.platformTimeoutMs),
+    });
+  } catch (error) {
+    const name = (error as Error).name;
+    throw new BffError(name === 'TimeoutError' || name === 'AbortError' ? 'platform_timeout' : 'platform_unreachable', {
+      cause: error,
+      detail: `${url.pathname}: ${(error as Error).message}`,
+    });
+  }
+  let text: string;
+  try {
+    text = await response.text();
+  } catch (error) {
+    const name = (error as Error).name;
+    throw new BffError(name === 'TimeoutError' || name === 'AbortError' ? 'platform_timeout' : 'platform_unreachable', {
+      cause: error,
+      detail: `${url.pathname}: body not received`,
+    });
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = undefined;
+  }
+  if (response.status >= 500) {
+    throw new BffError('platform_unavailable', { detail: `${url.pathname}: HTTP ${response.status}` });
+  }
+  if (!response.ok) {
+    const code = body === undefined ? 'platform_bad_response' : codeForPlatformError(body);
+    // Only the platform's error code and Table 2 text go to the log, never the whole body.
+    const error = body && typeof body === 'object' ? String((body as Record<string, unknown>).error ?? '') : '';
+    throw new BffError(code, { detail: `${url.pathname}: HTTP ${response.status} ${error}`.trim() });
+  }
+  if (!body || typeof body !== 'object' || Array.isArray(body)) {
+    throw new BffError('platform_bad_response', { detail: `${url.pathname}: HTTP ${response.status} without a JSON object` });
+  }
+  return body as Record<string, unknown>;
+}
+
+function tokenRequest(config: BffConfig, params: Record<string, string>): Promise<Record<string, unknown>> {
+  const body = new URLSearchParams(params);
+  const headers: Record<string, string> = {
+    'content-type': 'application/x-www-form-urlencoded',
+    accept: 'application/json',
+  };
+  if (config.tokenAuthMethod === 'client_secret_basic') {
+    // RFC 6749 section 2.3.1: each part form-urlencoded before base64.
+    const user = encodeURIComponent(config.clientId);
+    const pass = encodeURIComponent(config.clientSecret);
+    headers.authorization = `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
+  } else {
+    body.set('client_id', config.clientId);
+    body.set('client_secret', config.clientSecret);
+  }
+  return callPlatform(config, endpoint(config, config.paths.token), { method: 'POST', headers, body });
+}
+
+function processTokenResponse(body: Record<string, unknown>, now: number): TokenSet {
+  const accessToken = body.access_token;
+  if (typeof accessToken !== 'string' || accessToken.length === 0) {
+    throw new BffError('platform_bad_response', { detail: 'token response without access_token' });
+  }
+  const expiresIn = Number(body.expires_in);
+  return {
+    accessToken,
+    refreshToken: typeof body.refresh_token === 'string' && body.refresh_token ? body.refresh_token : undefined,
+    accessTokenExpiresAt: Number.isFinite(expiresIn) && expiresIn > 0 ? now + expiresIn * 1000 : undefined,
+  };
+}
+
+/** Steps c-d of 7.1.2: exchange the code, server-side, with client_id + client_secret. */
+export async function exchangeCode(config: BffConfig, code: string, codeVerifier: string | undefined): Promise<TokenSet> {
+  const params: Record<string, string> = {
+    grant_type: 'authorization_code',
+    code,
+    redirect_uri: config.redirectUri.href,
+  };
+  if (codeVerifier) params.code_verifier = codeVerifier;
+  return processTokenResponse(await tokenRequest(config, params), Date.now());
+}
+
+/** RFC 6749 section 6: a new access token from the refresh token (Table 2 `Invalid refresh token`). */
+export async function refreshTokens(config: BffConfig, refreshToken: string): Promise<TokenSet> {
+  const tokens = processTokenResponse(
+    await tokenRequest(config, { grant_type: 'refresh_token', refresh_token: refreshToken }),
+    Date.now(),
+  );
+  // A platform that does not rotate refresh tokens keeps the old one valid.
+  return { ...tokens, refreshToken: tokens.refreshToken ?? refreshToken };
+}
+
+/** Step e of 7.1.2: the account detail for an access token. */
+export async function fetchUserDetail(config: BffConfig, accessToken: string): Promise<Record<string, unknown>> {
+  return callPlatform(config, endpoint(config, config.paths.userinfo), {
+    method: 'GET',
+    headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json' },
+  });
+}

@@ -17,7 +17,11 @@ export const faultSchema = z.discriminatedUnion(
   'kind',
   [
     /** Wait `ms` before answering normally. */
-    z.strictObject({ kind: z.literal('latency'), ms: z.number().int().min(0).max(600_000), times: z.number().int().min(1).optional() }),
+    z.strictObject({
+      kind: z.literal('latency'),
+      ms: z.number({ error: 'must be a number of milliseconds' }).int().min(0).max(600_000, { error: 'must be at most 600000' }),
+      times: z.number().int().min(1).optional(),
+    }),
     /** Answer with this HTTP status instead of doing the work. */
     z.strictObject({
       kind: z.literal('status'),
@@ -72,8 +76,11 @@ export function parseFaultSpec(text: string): FaultSpec {
   }
   const [, iface, kind, value, times] = match;
   const fault: Record<string, unknown> = { kind };
-  if (kind === 'latency') fault['ms'] = value === undefined ? undefined : Number(value);
-  else if (kind === 'status') fault['status'] = value === undefined ? undefined : Number(value);
+  if ((kind === 'latency' || kind === 'status') && value === undefined) {
+    throw new FaultError(`--fault ${JSON.stringify(text)}: ${kind} needs a value, e.g. ${iface}=${kind === 'latency' ? 'latency:5000' : 'status:503'}`);
+  }
+  if (kind === 'latency') fault['ms'] = Number(value);
+  else if (kind === 'status') fault['status'] = Number(value);
   else if (value !== undefined) throw new FaultError(`--fault ${JSON.stringify(text)}: ${kind} takes no value`);
   if (times !== undefined) fault['times'] = Number(times);
   try {

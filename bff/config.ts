@@ -5,6 +5,7 @@
  * option of the same meaning for `createBff(options)`. Values are validated once, at start-up;
  * a mistake stops the process with a message that names the variable and says how to fix it.
  */
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 export type Mode = 'production' | 'development';
@@ -63,9 +64,12 @@ export interface BffConfig {
   transactionTtlMs: number;
   rateLimits: { login: number; callback: number; bind: number; windowMs: number };
   redisUrl: string | undefined;
+  /** Prepended to every Redis key, so that several systems can share one Redis. */
+  redisKeyPrefix: string;
   databaseUrl: string | undefined;
   logLevel: string;
-  trustProxy: string | undefined;
+  /** Express `trust proxy`: false, a hop count, or addresses/subnets/`loopback`-style names. */
+  trustProxy: TrustProxy;
   verifyLocalAccount: VerifyLocalAccount | undefined;
 }
 
@@ -100,9 +104,10 @@ export interface BffOptions {
   rateLimitBind?: number;
   rateLimitWindowSeconds?: number;
   redisUrl?: string;
+  redisKeyPrefix?: string;
   databaseUrl?: string;
   logLevel?: string;
-  trustProxy?: string;
+  trustProxy?: string | boolean | number;
   verifyLocalAccount?: VerifyLocalAccount;
 }
 
@@ -137,6 +142,7 @@ export const ENV_NAMES = {
   rateLimitBind: 'GD_RATE_LIMIT_BIND',
   rateLimitWindowSeconds: 'GD_RATE_LIMIT_WINDOW_SECONDS',
   redisUrl: 'REDIS_URL',
+  redisKeyPrefix: 'GD_REDIS_PREFIX',
   databaseUrl: 'DATABASE_URL',
   logLevel: 'GD_LOG_LEVEL',
   trustProxy: 'GD_TRUST_PROXY',
@@ -233,14 +239,50 @@ const schema = z.object({
   rateLimitBind: int(1, 10_000).default(10),
   rateLimitWindowSeconds: int(1, 86_400).default(60),
   redisUrl: z.string().trim().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional(),
+  redisKeyPrefix: z.string().regex(/^[A-Za-z0-9:_.-]{1,64}$/, 'use 1-64 letters, digits and : _ . - (for example gdsl:)').default('gdsl:'),
   databaseUrl: z
     .string()
     .trim()
     .regex(/^(postgres(ql)?:\/\/|sqlite:)/, 'must be postgres://… or sqlite:FILE')
     .optional(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  trustProxy: z.string().trim().optional(),
+  trustProxy: z
+    .union([z.boolean(), z.number(), z.string()])
+    .transform((v, ctx) => {
+      const parsed = parseTrustProxy(v);
+      if (typeof parsed === 'string') {
+        ctx.addIssue({ code: 'custom', message: parsed });
+        return z.NEVER;
+      }
+      return parsed;
+    })
+    .default(false),
 });
+
+/** Express `trust proxy`, validated: false/true, a hop count, or a list of addresses and subnets. */
+export type TrustProxy = boolean | number | string[];
+
+const TRUST_PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** Parses GD_TRUST_PROXY; returns the problem as a string when the value is not valid. */
+function parseTrustProxy(value: boolean | number | string): TrustProxy | string {
+  const help = 'use a hop count (1), loopback, linklocal, uniquelocal, or addresses/subnets such as 10.0.0.0/8,192.168.1.10 (comma-separated)';
+  if (typeof value === 'boolean') return value;
+  const text = String(value).trim();
+  if (text === '' || /^(false|off|no)$/i.test(text)) return false;
+  if (/^(true|on|yes)$/i.test(text)) return true;
+  if (/^\d+$/.test(text)) return Number(text) <= 32 ? Number(text) : `a hop count must be at most 32 (got ${text}); ${help}`;
+  const entries = text.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const entry of entries) {
+    if (TRUST_PROXY_NAMES.has(entry)) continue;
+    const [address, bits, extra] = entry.split('/');
+    const family = isIP(address ?? '');
+    const maxBits = family === 6 ? 128 : 32;
+    const bitsOk = bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= maxBits);
+    if (family === 0 || !bitsOk || extra !== undefined) return `"${entry}" is not an address, subnet or known name; ${help}`;
+  }
+  return entries;
+}
 
 /** Reads the options that are not given from the environment (only here is the environment read). */
 export function optionsFromEnv(env: Record<string, string | undefined>): Record<string, unknown> {
@@ -339,9 +381,29 @@ export function resolveConfig(options: BffOptions = {}, env: Record<string, stri
       windowMs: o.rateLimitWindowSeconds * 1000,
     },
     redisUrl: o.redisUrl,
+    redisKeyPrefix: o.redisKeyPrefix,
     databaseUrl: o.databaseUrl,
     logLevel: o.logLevel,
     trustProxy: o.trustProxy,
     verifyLocalAccount,
   };
+}
+
+/** Where the standalone BFF (`npm run bff`, `gd-staff-login serve`) listens. */
+export interface ServerOptions {
+  port: number;
+  host: string;
+}
+
+/**
+ * Reads `GD_PORT` (default 3001) and `GD_HOST` (default 127.0.0.1: only the reverse proxy on this
+ * machine should reach the BFF).
+ * @throws ConfigError naming the variable at fault.
+ */
+export function resolveServerOptions(env: Record<string, string | undefined> = process.env): ServerOptions {
+  const rawPort = env.GD_PORT?.trim() || '3001';
+  if (!/^\d{1,5}$/.test(rawPort) || Number(rawPort) > 65_535) throw new ConfigError('GD_PORT', `must be a port number 0-65535 (got "${rawPort}")`);
+  const host = env.GD_HOST?.trim() || '127.0.0.1';
+  if (!/^[A-Za-z0-9.:_-]+$/.test(host)) throw new ConfigError('GD_HOST', `must be an address or host name such as 127.0.0.1 or 0.0.0.0 (got "${host}")`);
+  return { port: Number(rawPort), host };
 }

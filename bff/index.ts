@@ -16,7 +16,7 @@ import { errorEdge, requireSameOriginPost, sendError, toBffError } from './http-
 import { buildLogoutUrl, buildManageUrl } from './platform.ts';
 import { callbackHandler, loginHandler, type LoginRecorder } from './login-flow.ts';
 import { Audit } from './audit.ts';
-import { MemoryStore } from './session/memory-store.ts';
+import { createSessionStore } from './session/create-store.ts';
 import type { SessionStore } from './session/store.ts';
 import { Sessions, type ActiveSession, type SessionUser } from './session/sessions.ts';
 
@@ -71,7 +71,9 @@ function headerValue(value: string | undefined): string {
 export function createBff(options: BffOptions = {}, env: Record<string, string | undefined> = process.env, deps: BffDependencies = {}): Bff {
   const config = resolveConfig(options, env);
   const logger = deps.logger ?? createLogger(config.logLevel);
-  const store = deps.store ?? new MemoryStore({ maxEntries: config.session.maxEntries });
+  // Redis when REDIS_URL is set, else the in-memory store. `storeReady` never rejects: with Redis
+  // down at start the BFF still starts, answers 503, and recovers when Redis comes back.
+  const { store, ready: storeReady } = deps.store ? { store: deps.store, ready: Promise.resolve() } : createSessionStore(config, logger);
   const sessions = new Sessions(config, store);
   const audit = new Audit(logger);
   const flow = { config, sessions, audit, logger, users: deps.users };
@@ -230,7 +232,7 @@ export function createBff(options: BffOptions = {}, env: Record<string, string |
     sessions,
     audit,
     logger,
-    ready: Promise.resolve(),
+    ready: storeReady,
     requireLogin: () => sessionMiddleware(true),
     loadUser: () => sessionMiddleware(false),
     async close() {

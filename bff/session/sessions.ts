@@ -47,6 +47,8 @@ export type SessionLookup =
 /** Entries outlive their deadline by this much so that expiry can be noticed (and audited). */
 const EXPIRY_GRACE_MS = 5 * 60_000;
 const LOGIN_ERROR_TTL_MS = 5 * 60_000;
+/** Logins one browser may have under way at once (tabs); starting one more drops the pending ones. */
+const MAX_PENDING_LOGINS = 10;
 
 function hash(value: string): string {
   return createHash('sha256').update(value).digest('base64url');
@@ -57,21 +59,29 @@ export class Sessions {
   readonly #config: BffConfig;
   readonly #cookie: CookieOptions;
   readonly #txCookieName: string;
+  readonly #now: () => number;
 
-  constructor(config: BffConfig, store: SessionStore) {
+  /** `now` is the clock in epoch ms (injectable so that tests move time instead of sleeping). */
+  constructor(config: BffConfig, store: SessionStore, now: () => number = Date.now) {
     this.#config = config;
     this.store = store;
+    this.#now = now;
     // SameSite=Lax, not Strict: the first page after login is reached by a redirect chain that
     // started on the platform's site, and Strict cookies are withheld from that whole chain, so a
     // server-rendered page would see the user as logged out. Lax still keeps the cookie off
     // cross-site subresource requests and POSTs; state-changing routes also need the
-    // anti-forgery header (see anti-forgery.ts).
+    // anti-forgery header (see requireSameOriginPost in http-edge.ts).
     this.#cookie = { httpOnly: true, secure: config.session.cookieSecure, sameSite: 'lax', path: '/' };
     this.#txCookieName = `${config.session.cookieName}-tx`;
   }
 
   get cookieName(): string {
     return this.#config.session.cookieName;
+  }
+
+  /** The current time in epoch ms, by this instance's clock. */
+  now(): number {
+    return this.#now();
   }
 
   /** The session of this request, if any, extending the idle timer unless `touch` is false. */
@@ -81,7 +91,7 @@ export class Sessions {
     const key = `s:${hash(id)}`;
     const session = await this.store.get<Session>(key);
     if (!session) return { status: 'expired', session: undefined };
-    const now = Date.now();
+    const now = this.#now();
     const expiresAt = session.createdAt + this.#config.session.absoluteMs;
     let idleExpiresAt = session.lastSeenAt + this.#config.session.idleMs;
     if (now >= expiresAt || now >= idleExpiresAt) {
@@ -101,7 +111,7 @@ export class Sessions {
     const old = readCookie(req, this.cookieName);
     if (old) await this.store.delete(`s:${hash(old)}`);
     const id = randomToken(32);
-    const now = Date.now();
+    const now = this.#now();
     await this.#write(`s:${hash(id)}`, { user, tokens, localAccount, createdAt: now, lastSeenAt: now });
     res.cookie(this.cookieName, id, { ...this.#cookie, maxAge: this.#config.session.absoluteMs });
   }
@@ -111,27 +121,50 @@ export class Sessions {
     await this.#write(`s:${hash(active.id)}`, active.session);
   }
 
+  /** Ends a session by id (e.g. when the platform refuses its refresh token); the stale cookie then reads as expired. */
+  async revoke(active: ActiveSession): Promise<void> {
+    await this.store.delete(`s:${hash(active.id)}`);
+  }
+
   async destroy(req: Request, res: Response): Promise<void> {
     const id = readCookie(req, this.cookieName);
     if (id) await this.store.delete(`s:${hash(id)}`);
     res.clearCookie(this.cookieName, this.#cookie);
   }
 
-  /** Remembers a login transaction under its `state` and binds it to this browser. */
+  /**
+   * Remembers a login transaction under its `state` and binds it to this browser with a cookie of
+   * its own. One binding cookie per login, not one per browser: several tabs that start logins at
+   * the same moment would otherwise each set the shared cookie, and only the last would survive.
+   */
   async beginTransaction(req: Request, res: Response, state: string, tx: Omit<LoginTransaction, 'browser' | 'createdAt'>): Promise<void> {
-    const browser = this.#browserId(req, res);
-    await this.store.set<LoginTransaction>(`t:${hash(state)}`, { ...tx, browser: hash(browser), createdAt: Date.now() }, this.#config.transactionTtlMs);
+    // Abandoned logins leave cookies until they expire; past a few, drop them rather than let
+    // the Cookie header grow towards the server's header limit.
+    const pending = Object.keys((req.cookies ?? {}) as Record<string, unknown>).filter((name) => name.startsWith(`${this.#txCookieName}-`));
+    if (pending.length >= MAX_PENDING_LOGINS) for (const name of pending) res.clearCookie(name, this.#cookie);
+    const binding = randomToken(32);
+    res.cookie(this.#bindingCookieName(state), binding, { ...this.#cookie, maxAge: this.#config.transactionTtlMs });
+    await this.store.set<LoginTransaction>(`t:${hash(state)}`, { ...tx, browser: hash(binding), createdAt: this.#now() }, this.#config.transactionTtlMs);
   }
 
   /**
-   * Reads and deletes the transaction for `state` (single use). Returns undefined when unknown,
-   * expired, already used, or started in another browser.
+   * Reads and deletes the transaction for `state` (single use) and its binding cookie. Returns
+   * undefined when unknown, expired, already used, or started in another browser.
    */
-  async takeTransaction(req: Request, state: string): Promise<LoginTransaction | undefined> {
+  async takeTransaction(req: Request, res: Response, state: string): Promise<LoginTransaction | undefined> {
     const tx = await this.store.take<LoginTransaction>(`t:${hash(state)}`);
-    const browser = readCookie(req, this.#txCookieName);
-    if (!tx || !browser || tx.browser !== hash(browser)) return undefined;
+    const name = this.#bindingCookieName(state);
+    const binding = readCookie(req, name);
+    if (binding) res.clearCookie(name, this.#cookie);
+    if (!tx || !binding || tx.browser !== hash(binding)) return undefined;
+    // Checked here as well as by the store's TTL, so expiry does not depend on the store's clock.
+    if (this.#now() - tx.createdAt >= this.#config.transactionTtlMs) return undefined;
     return tx;
+  }
+
+  /** `state` is public (it travels in URLs); the cookie name derived from it only finds the cookie, whose random value is the proof. */
+  #bindingCookieName(state: string): string {
+    return `${this.#txCookieName}-${hash(state).slice(0, 16)}`;
   }
 
   /** Keeps a failed login's error for this browser, for `/me` to report once. */
@@ -147,7 +180,7 @@ export class Sessions {
 
   async #write(key: string, session: Session): Promise<void> {
     const deadline = Math.min(session.createdAt + this.#config.session.absoluteMs, session.lastSeenAt + this.#config.session.idleMs);
-    await this.store.set(key, session, deadline - Date.now() + EXPIRY_GRACE_MS);
+    await this.store.set(key, session, deadline - this.#now() + EXPIRY_GRACE_MS);
   }
 
   /** The browser-binding cookie (random, HttpOnly), created on first need. */

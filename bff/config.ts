@@ -67,6 +67,8 @@ export interface BffConfig {
   /** Prepended to every Redis key, so that several systems can share one Redis. */
   redisKeyPrefix: string;
   databaseUrl: string | undefined;
+  /** Stored audit events older than this many days are deleted. */
+  auditRetentionDays: number;
   logLevel: string;
   /** Express `trust proxy`: false, a hop count, or addresses/subnets/`loopback`-style names. */
   trustProxy: TrustProxy;
@@ -106,6 +108,7 @@ export interface BffOptions {
   redisUrl?: string;
   redisKeyPrefix?: string;
   databaseUrl?: string;
+  auditRetentionDays?: number;
   logLevel?: string;
   trustProxy?: string | boolean | number;
   verifyLocalAccount?: VerifyLocalAccount;
@@ -144,6 +147,7 @@ export const ENV_NAMES = {
   redisUrl: 'REDIS_URL',
   redisKeyPrefix: 'GD_REDIS_PREFIX',
   databaseUrl: 'DATABASE_URL',
+  auditRetentionDays: 'GD_AUDIT_RETENTION_DAYS',
   logLevel: 'GD_LOG_LEVEL',
   trustProxy: 'GD_TRUST_PROXY',
 } as const satisfies Record<Exclude<keyof BffOptions, 'verifyLocalAccount'>, string>;
@@ -245,6 +249,7 @@ const schema = z.object({
     .trim()
     .regex(/^(postgres(ql)?:\/\/|sqlite:)/, 'must be postgres://… or sqlite:FILE')
     .optional(),
+  auditRetentionDays: int(1, 36_500).default(180),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   trustProxy: z
     .union([z.boolean(), z.number(), z.string()])
@@ -383,6 +388,7 @@ export function resolveConfig(options: BffOptions = {}, env: Record<string, stri
     redisUrl: o.redisUrl,
     redisKeyPrefix: o.redisKeyPrefix,
     databaseUrl: o.databaseUrl,
+    auditRetentionDays: o.auditRetentionDays,
     logLevel: o.logLevel,
     trustProxy: o.trustProxy,
     verifyLocalAccount,

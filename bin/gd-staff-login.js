@@ -1,0 +1,6 @@
+#!/usr/bin/env node
+// The package ships TypeScript; tsx runs it (no build step). See bff/cli.ts.
+import { register } from 'tsx/esm/api';
+register();
+const { run } = await import('../bff/cli.ts');
+await run(process.argv.slice(2));

@@ -6,7 +6,8 @@
 import type { Request } from 'express';
 import type { Logger } from './logger.ts';
 
-export type AuditEventType = 'login' | 'logout' | 'bind' | 'unbind' | 'session_expired';
+/** `token_refresh` is recorded when the platform refuses a refresh and the session ends (rule 12). */
+export type AuditEventType = 'login' | 'logout' | 'bind' | 'unbind' | 'session_expired' | 'token_refresh';
 
 export interface AuditRecord {
   type: AuditEventType;

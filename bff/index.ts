@@ -15,6 +15,7 @@ import { ERROR_CODES } from './error-codes.ts';
 import { errorEdge, requireSameOriginPost, sendError, toBffError } from './http-edge.ts';
 import { buildLogoutUrl, buildManageUrl } from './platform.ts';
 import { callbackHandler, loginHandler, type LoginRecorder } from './login-flow.ts';
+import { accessTokenGetter } from './access-token.ts';
 import { Audit } from './audit.ts';
 import { createSessionStore } from './session/create-store.ts';
 import type { SessionStore } from './session/store.ts';
@@ -22,6 +23,7 @@ import { Sessions, type ActiveSession, type SessionUser } from './session/sessio
 
 export type { BffOptions, BffConfig, LocalAccount, SessionUser };
 export { ConfigError } from './config.ts';
+export { BffError } from './errors.ts';
 export { ERROR_CODES, type ErrorCode } from './error-codes.ts';
 
 /** What `requireLogin()` puts on the request for the host application. */
@@ -53,6 +55,13 @@ export interface Bff extends Router {
   requireLogin(): RequestHandler;
   /** Like `requireLogin()` but never blocks: sets `req.gdStaff` when someone is logged in. */
   loadUser(): RequestHandler;
+  /**
+   * The platform access token of the request's session, for host code that calls the platform
+   * for the user; refreshed first when it has expired. Rejects with a `BffError`
+   * (`not_authenticated`, `session_expired` when the platform refused the refresh and the
+   * session was ended, or a `platform_*` code when the platform could not be reached).
+   */
+  accessToken(req: Request): Promise<string>;
   /** Closes the stores (for tests and graceful shutdown). */
   close(): Promise<void>;
 }
@@ -61,6 +70,8 @@ export interface BffDependencies {
   logger?: Logger;
   store?: SessionStore;
   users?: LoginRecorder;
+  /** The clock in epoch ms for sessions, login transactions and token expiry (tests move it). */
+  now?: () => number;
 }
 
 /** ASCII-safe header value for non-ASCII names (RFC 8187 style percent-encoding of UTF-8). */
@@ -74,7 +85,7 @@ export function createBff(options: BffOptions = {}, env: Record<string, string |
   // Redis when REDIS_URL is set, else the in-memory store. `storeReady` never rejects: with Redis
   // down at start the BFF still starts, answers 503, and recovers when Redis comes back.
   const { store, ready: storeReady } = deps.store ? { store: deps.store, ready: Promise.resolve() } : createSessionStore(config, logger);
-  const sessions = new Sessions(config, store);
+  const sessions = new Sessions(config, store, deps.now);
   const audit = new Audit(logger);
   const flow = { config, sessions, audit, logger, users: deps.users };
   const mountPath = config.redirectUri.pathname.replace(/\/callback$/, '');
@@ -234,6 +245,7 @@ export function createBff(options: BffOptions = {}, env: Record<string, string |
     logger,
     ready: storeReady,
     requireLogin: () => sessionMiddleware(true),
+    accessToken: accessTokenGetter(flow),
     loadUser: () => sessionMiddleware(false),
     async close() {
       await store.close();

@@ -63,7 +63,7 @@ export function sendError(req: Request, res: Response, error: BffError): void {
 export function errorEdge(logger: Logger) {
   return function gdErrorEdge(error: unknown, req: Request, res: Response, _next: NextFunction): void {
     const bffError = toBffError(error, logger);
-    if (bffError.status >= 500) logger.warn({ code: bffError.code, detail: bffError.message, path: req.path }, 'request failed');
+    if (bffError.status >= 500) logger.warn({ error: bffError.code, detail: bffError.message, path: req.path }, 'request failed');
     sendError(req, res, bffError);
   };
 }

@@ -1,6 +1,9 @@
 /**
  * Structured logging (pino) with the secrets redacted: the client secret, tokens, codes and
  * cookies never reach a log line (Appendix B; MLPS level 3 audit without leaks).
+ *
+ * `code` is redacted because it is the name of the authorization code; log our error codes
+ * under `error`.
  */
 import { pino, type Logger, type DestinationStream } from 'pino';
 
@@ -30,6 +33,9 @@ export const REDACT_PATHS = [
   '*.password',
   '*.cookie',
   '*.authorization',
+  'tokens',
+  '*.tokens',
+  '*["set-cookie"]',
   'req.headers.cookie',
   'req.headers.authorization',
   'res.headers["set-cookie"]',

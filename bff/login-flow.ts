@@ -48,7 +48,8 @@ export function callbackHandler({ config, sessions, audit, logger, users }: Logi
   return async function gdCallback(req: Request, res: Response): Promise<void> {
     let returnTo = '/';
     const fail = async (code: ErrorCode, cause?: unknown): Promise<void> => {
-      logger.info({ code, detail: cause instanceof Error ? cause.message : undefined }, 'login failed');
+      // `error`, not `code`: the logger redacts `code` (the authorization code).
+      logger.info({ error: code, detail: cause instanceof Error ? cause.message : undefined }, 'login failed');
       await audit.record(req, 'login', 'failure', undefined, code);
       await sessions.rememberLoginError(req, res, code);
       res.redirect(302, returnTo);
@@ -58,7 +59,7 @@ export function callbackHandler({ config, sessions, audit, logger, users }: Logi
     if (!state) return fail('missing_state');
     // The state is checked (and spent) before anything else, in particular before the code is
     // exchanged: a forged or replayed callback never reaches the platform (RFC 9700 4.7.1).
-    const tx = await sessions.takeTransaction(req, state);
+    const tx = await sessions.takeTransaction(req, res, state);
     if (!tx) return fail('invalid_state');
     returnTo = tx.returnTo;
 
@@ -74,7 +75,7 @@ export function callbackHandler({ config, sessions, audit, logger, users }: Logi
     let localAccount: LocalAccount | null;
     let tokens;
     try {
-      tokens = await exchangeCode(config, code, tx.codeVerifier);
+      tokens = await exchangeCode(config, code, tx.codeVerifier, sessions.now());
       user = mapUser(config, await fetchUserDetail(config, tokens.accessToken));
       localAccount = users ? await users.recordLogin(user) : null;
     } catch (error) {

@@ -71,6 +71,29 @@ export function codeForPlatformError(body: unknown): ErrorCode {
   return 'platform_error';
 }
 
+/** The platform's answers are small JSON objects; a larger body is refused rather than buffered. */
+const MAX_BODY_BYTES = 256 * 1024;
+
+async function readBody(response: Response): Promise<string> {
+  const tooLarge = () => new BffError('platform_bad_response', { detail: `${new URL(response.url).pathname}: body larger than ${MAX_BODY_BYTES} bytes` });
+  if (Number(response.headers.get('content-length')) > MAX_BODY_BYTES) {
+    await response.body?.cancel();
+    throw tooLarge();
+  }
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = response.body?.getReader();
+  for (let part = await reader?.read(); reader && part && !part.done; part = await reader.read()) {
+    size += part.value.byteLength;
+    if (size > MAX_BODY_BYTES) {
+      await reader.cancel();
+      throw tooLarge();
+    }
+    chunks.push(part.value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 async function callPlatform(config: BffConfig, url: URL, init: RequestInit): Promise<Record<string, unknown>> {
   let response: Response;
   try {
@@ -88,8 +111,9 @@ async function callPlatform(config: BffConfig, url: URL, init: RequestInit): Pro
   }
   let text: string;
   try {
-    text = await response.text();
+    text = await readBody(response);
   } catch (error) {
+    if (error instanceof BffError) throw error;
     const name = (error as Error).name;
     throw new BffError(name === 'TimeoutError' || name === 'AbortError' ? 'platform_timeout' : 'platform_unreachable', {
       cause: error,
@@ -149,22 +173,19 @@ function processTokenResponse(body: Record<string, unknown>, now: number): Token
 }
 
 /** Steps c-d of 7.1.2: exchange the code, server-side, with client_id + client_secret. */
-export async function exchangeCode(config: BffConfig, code: string, codeVerifier: string | undefined): Promise<TokenSet> {
+export async function exchangeCode(config: BffConfig, code: string, codeVerifier: string | undefined, now = Date.now()): Promise<TokenSet> {
   const params: Record<string, string> = {
     grant_type: 'authorization_code',
     code,
     redirect_uri: config.redirectUri.href,
   };
   if (codeVerifier) params.code_verifier = codeVerifier;
-  return processTokenResponse(await tokenRequest(config, params), Date.now());
+  return processTokenResponse(await tokenRequest(config, params), now);
 }
 
 /** RFC 6749 section 6: a new access token from the refresh token (Table 2 `Invalid refresh token`). */
-export async function refreshTokens(config: BffConfig, refreshToken: string): Promise<TokenSet> {
-  const tokens = processTokenResponse(
-    await tokenRequest(config, { grant_type: 'refresh_token', refresh_token: refreshToken }),
-    Date.now(),
-  );
+export async function refreshTokens(config: BffConfig, refreshToken: string, now = Date.now()): Promise<TokenSet> {
+  const tokens = processTokenResponse(await tokenRequest(config, { grant_type: 'refresh_token', refresh_token: refreshToken }), now);
   // A platform that does not rotate refresh tokens keeps the old one valid.
   return { ...tokens, refreshToken: tokens.refreshToken ?? refreshToken };
 }

@@ -1,25 +1,38 @@
 /**
  * Where the browser goes after login: only a same-origin relative path (RFC 9700 section 4.11,
- * open redirectors). Anything else falls back to `/`.
+ * open redirectors; OWASP ASVS 5.0 unvalidated redirects). Anything else falls back to `/`.
  */
 const MAX_LENGTH = 2048;
+const FALLBACK = '/';
+/** Control characters are stripped by URL parsers ("/\t/evil" becomes "//evil"); browsers read "\" as "/". */
+const UNSAFE = /[\u0000-\u001f\u007f\\]/;
+const PLACEHOLDER_ORIGIN = 'http://gd-staff-login.invalid';
 
-export function safeReturnTo(value: unknown): string {
-  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_LENGTH) return '/';
-  // Control characters (tab, newline…) are stripped by URL parsers and turn "/\t/evil" into "//evil".
-  if (/[\u0000-\u001f\u007f\\]/.test(value)) return '/';
-  if (!value.startsWith('/') || value.startsWith('//')) return '/';
+/**
+ * A path that stays on this origin, as written and once percent-decoded (a proxy or framework
+ * may decode it again): it starts with one "/", never "//" or "/\", and holds no control character.
+ */
+function isLocalPath(path: string): boolean {
   let decoded: string;
   try {
-    decoded = decodeURIComponent(value);
+    decoded = decodeURIComponent(path);
   } catch {
-    return '/';
+    return false;
   }
-  // An encoded "//", "\" or control character may be decoded once more by a proxy or framework.
-  if (decoded.startsWith('//') || /[\u0000-\u001f\u007f\\]/.test(decoded)) return '/';
-  // Resolve against a placeholder origin: whatever survives must stay on that origin.
-  const base = 'http://gd-staff-login.invalid';
-  const url = new URL(value, base);
-  if (url.origin !== base) return '/';
-  return url.pathname + url.search + url.hash;
+  return [path, decoded].every((p) => p.startsWith('/') && !p.startsWith('//') && !UNSAFE.test(p));
+}
+
+export function safeReturnTo(value: unknown): string {
+  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_LENGTH || !isLocalPath(value)) return FALLBACK;
+  // Resolve against a placeholder origin and send back the normalised form, never the input:
+  // dot segments collapse, so "/.//evil", "/%2e//evil" and "/a/..//evil" all become "//evil",
+  // which the second check catches.
+  let url: URL;
+  try {
+    url = new URL(value, PLACEHOLDER_ORIGIN);
+  } catch {
+    return FALLBACK;
+  }
+  const path = url.pathname + url.search + url.hash;
+  return url.origin === PLACEHOLDER_ORIGIN && isLocalPath(path) ? path : FALLBACK;
 }

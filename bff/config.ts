@@ -324,9 +324,12 @@ export function resolveConfig(options: BffOptions = {}, env: Record<string, stri
 
   const platformUrl = new URL(o.platformUrl);
   // Appendix B, check 1: the business system reaches the platform over https. Plain http is
-  // accepted only for the sandbox on this machine.
+  // accepted only for the sandbox on this machine, and never in production mode (RFC 9700 4.1.1).
   if (platformUrl.protocol !== 'https:' && !(platformUrl.protocol === 'http:' && isLoopbackHost(platformUrl.hostname))) {
     fail('platformUrl', `must use https:// (got ${platformUrl.protocol}//${platformUrl.host}); plain http is allowed only for the local sandbox on 127.0.0.1/localhost`);
+  }
+  if (o.mode === 'production' && platformUrl.protocol !== 'https:') {
+    fail('platformUrl', `must use https:// in production (got ${platformUrl.origin}); the local sandbox over http needs GD_MODE=development`);
   }
   if (platformUrl.search || platformUrl.hash) fail('platformUrl', 'must not have a query string or fragment');
 

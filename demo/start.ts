@@ -13,6 +13,7 @@ import { createBff, ConfigError, type BffOptions, type BffDependencies } from '.
 import { loadAccounts, loadClients, DEFAULT_ACCOUNTS_FILE, DEFAULT_CLIENTS_FILE } from './sandbox/data.ts';
 import { startSandbox } from './sandbox/app.ts';
 import { createDemoSite } from './site/app.ts';
+import { verifyDemoLocalAccount } from './site/local-accounts.ts';
 
 export interface DemoSettings {
   port: number;
@@ -65,7 +66,7 @@ export async function startDemo({ port, sandboxPort, env, logLevel, bffOptions =
 
   let bff;
   try {
-    bff = createBff({ mode: 'development', logLevel: logLevel ?? env.GD_LOG_LEVEL ?? 'info', ...settings, ...bffOptions }, env, bffDeps);
+    bff = createBff({ mode: 'development', logLevel: logLevel ?? env.GD_LOG_LEVEL ?? 'info', ...settings, verifyLocalAccount: verifyDemoLocalAccount, ...bffOptions }, env, bffDeps);
     await bff.ready;
   } catch (error) {
     server.close();
@@ -95,6 +96,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   示例业务系统 / demo business system:  ${demo.url}
   平台沙箱 / platform sandbox:          ${demo.sandboxUrl}
   演示账号 / demo account:              zhangwei  /  Demo@2026
+  本地账号（用于账号绑定）/ local account for binding: lisi.local / Local@2026
 `);
   } catch (error) {
     if (error instanceof ConfigError || (error as Error).name === 'SandboxDataError') {

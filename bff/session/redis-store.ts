@@ -85,17 +85,24 @@ export class RedisStore implements SessionStore {
       this.#outage = false;
       settle();
     });
-    // An 'error' listener is required (ioredis prints unhandled ones); log each outage once, not every retry.
+    // An 'error' listener is required (ioredis prints unhandled ones). A clean server shutdown
+    // shows up as 'close' without an error; a refused reconnect as 'error'.
     this.#client.on('error', (error: Error) => {
-      this.#lastError = error.message;
-      if (!this.#outage && !this.#closed) this.#logger?.warn({ store: this.#where, reason: error.message }, 'session store unavailable');
-      this.#outage = true;
+      this.#down(error.message);
       settle();
     });
     this.#client.on('close', () => {
-      if (!this.#closed) this.#outage = true;
+      this.#down(this.#lastError ?? 'connection closed');
       settle();
     });
+  }
+
+  /** Records why Redis is unreachable; logs each outage once, not every retry. */
+  #down(reason: string): void {
+    this.#lastError = reason;
+    if (this.#closed) return;
+    if (!this.#outage) this.#logger?.warn({ store: this.#where, reason }, 'session store unavailable');
+    this.#outage = true;
   }
 
   async get<T>(key: string): Promise<T | undefined> {
@@ -145,7 +152,9 @@ export class RedisStore implements SessionStore {
 
   /** Runs one command; any failure to reach Redis becomes `StoreUnavailableError`. */
   async #run<R>(command: () => Promise<R>): Promise<R> {
-    if (this.#client.status !== 'ready') throw this.#unavailable(this.#closed ? 'the store is closed' : (this.#lastError ?? `not connected (${this.#client.status})`));
+    if (this.#client.status !== 'ready') {
+      throw this.#unavailable(this.#closed ? 'the store is closed' : `${this.#lastError ?? 'not connected yet'} (${this.#client.status})`);
+    }
     try {
       return await command();
     } catch (error) {

@@ -12,10 +12,12 @@ import {
   CompiledQuery,
   Kysely,
   PostgresDialect,
+  SqliteAdapter,
   SqliteDialect,
   SqliteDriver,
   type ColumnType,
   type DatabaseConnection,
+  type DialectAdapter,
   type Driver,
   type Generated,
 } from 'kysely';
@@ -85,9 +87,11 @@ const TRANSACTION_LOCK_TIMEOUT_MS = 60_000;
 
 /**
  * SQLite transactions start with `BEGIN IMMEDIATE`, i.e. they take the write lock at once.
- * Kysely's SQLite migrator takes no lock of its own (a plain `BEGIN` reads first and upgrades
- * later), so two processes migrating one file would both read "not migrated" and then collide on
- * the first write. With the lock taken up front the second waits and then finds nothing to do.
+ * Kysely's SQLite migrator takes no lock of its own and runs without a transaction, so two
+ * processes migrating one file would both read "not migrated" and then collide on the first
+ * `CREATE TABLE`. Here the migrations run in a transaction (SQLite's DDL is transactional; see
+ * `TransactionalDdlSqliteAdapter`) whose write lock is taken up front: the second migrator waits,
+ * then finds nothing to do.
  *
  * The wait is asynchronous: SQLite's own busy handler sleeps synchronously, which would freeze
  * the event loop (and, with two connections in one process, the very migrator holding the lock).
@@ -119,6 +123,13 @@ class ImmediateTransactionSqliteDriver extends SqliteDriver {
   }
 }
 
+/** SQLite's DDL is transactional; telling Kysely so makes the migrator use a transaction. */
+class TransactionalDdlSqliteAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return true;
+  }
+}
+
 class GdSqliteDialect extends SqliteDialect {
   readonly #database: SqliteDatabase.Database;
 
@@ -129,6 +140,10 @@ class GdSqliteDialect extends SqliteDialect {
 
   override createDriver(): Driver {
     return new ImmediateTransactionSqliteDriver(this.#database);
+  }
+
+  override createAdapter(): DialectAdapter {
+    return new TransactionalDdlSqliteAdapter();
   }
 }
 

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import express from 'express';
 import { createBff, type Bff, type BffOptions } from '../../../bff/index.ts';
 import { createLogger } from '../../../bff/logger.ts';
@@ -197,4 +197,26 @@ export async function callbackUrlFor(browser: TestBrowser, stack: SecureStack, {
   });
   assert.equal(posted.status, 302, 'the platform accepts the password form');
   return new URL(posted.headers.get('location')!, form.action).href;
+}
+
+/**
+ * Sends raw bytes on a TCP connection and returns the status code of the answer: for requests a
+ * well-behaved client (fetch) refuses to send, such as control characters in a header.
+ */
+export function rawRequest(stack: SecureStack, text: string): Promise<number> {
+  const { hostname, port } = new URL(stack.url);
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: hostname === 'localhost' ? '127.0.0.1' : hostname, port: Number(port) }, () => socket.end(text));
+    let answer = '';
+    socket.setEncoding('latin1');
+    socket.on('data', (chunk: string) => {
+      answer += chunk;
+    });
+    socket.on('error', reject);
+    socket.on('close', () => {
+      const status = /^HTTP\/1\.[01] (\d{3})/.exec(answer)?.[1];
+      if (status) resolve(Number(status));
+      else reject(new Error(`no HTTP answer: ${JSON.stringify(answer.slice(0, 80))}`));
+    });
+  });
 }

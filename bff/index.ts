@@ -4,7 +4,7 @@
  * The browser only ever holds an opaque session cookie; the code exchange, the tokens and the
  * client_secret stay here (Appendix B, check 1).
  */
-import express, { type Request, type RequestHandler, type Router } from 'express';
+import express, { type Request, type RequestHandler, type Response, type Router } from 'express';
 import cookieParser from 'cookie-parser';
 import helmet from 'helmet';
 import { rateLimit } from 'express-rate-limit';
@@ -14,7 +14,9 @@ import { BffError } from './errors.ts';
 import { ERROR_CODES } from './error-codes.ts';
 import { errorEdge, requireSameOriginPost, sendError, toBffError } from './http-edge.ts';
 import { buildLogoutUrl, buildManageUrl } from './platform.ts';
-import { callbackHandler, loginHandler, type LoginRecorder } from './login-flow.ts';
+import { callbackHandler, loginHandler } from './login-flow.ts';
+import { bindRoutes, syncLocalAccount } from './bind.ts';
+import { UserCenter } from './users/user-center.ts';
 import { accessTokenGetter } from './access-token.ts';
 import { Audit } from './audit.ts';
 import { createSessionStore } from './session/create-store.ts';
@@ -23,6 +25,7 @@ import { Sessions, type ActiveSession, type SessionUser } from './session/sessio
 
 export type { BffOptions, BffConfig, LocalAccount, SessionUser };
 export { ConfigError } from './config.ts';
+export { UserCenter, type StoredUser, type Binding, type StoredAuditEvent } from './users/user-center.ts';
 export { BffError } from './errors.ts';
 export { ERROR_CODES, type ErrorCode } from './error-codes.ts';
 
@@ -46,6 +49,11 @@ export interface Bff extends Router {
   readonly sessions: Sessions;
   readonly audit: Audit;
   readonly logger: Logger;
+  /**
+   * The local user center (clause 5.2): `await bff.users.getUser(platformUserId)` for the host's
+   * own authorization; bindings; stored audit events.
+   */
+  readonly users: UserCenter;
   /** Resolves when the stores are ready (migrations run, Redis connected). */
   readonly ready: Promise<void>;
   /**
@@ -69,7 +77,8 @@ export interface Bff extends Router {
 export interface BffDependencies {
   logger?: Logger;
   store?: SessionStore;
-  users?: LoginRecorder;
+  /** A user center opened by the caller (it stays open on `close()`); default: one on `DATABASE_URL`. */
+  users?: UserCenter;
   /** The clock in epoch ms for sessions, login transactions and token expiry (tests move it). */
   now?: () => number;
 }
@@ -87,7 +96,13 @@ export function createBff(options: BffOptions = {}, env: Record<string, string |
   const { store, ready: storeReady } = deps.store ? { store: deps.store, ready: Promise.resolve() } : createSessionStore(config, logger);
   const sessions = new Sessions(config, store, deps.now);
   const audit = new Audit(logger);
-  const flow = { config, sessions, audit, logger, users: deps.users };
+  const users = deps.users ?? new UserCenter({ databaseUrl: config.databaseUrl, userFields: config.userFields, auditRetentionDays: config.auditRetentionDays, logger });
+  audit.addSink(users.auditSink);
+  // Logged here for hosts that never await `bff.ready`; /readyz then reports database_unavailable.
+  users.ready.catch((error: unknown) => logger.error({ err: error }, 'user center database failed to start'));
+  const flow = { config, sessions, audit, logger, users };
+  const ready = Promise.all([storeReady, users.ready]).then(() => undefined);
+  ready.catch(() => {}); // rejects for whoever awaits it; never an unhandled rejection
   const mountPath = config.redirectUri.pathname.replace(/\/callback$/, '');
 
   const router = express.Router();
@@ -111,8 +126,9 @@ export function createBff(options: BffOptions = {}, env: Record<string, string |
   });
   router.use(cookieParser());
 
-  const limiter = (limit: number): RequestHandler =>
+  const limiter = (limit: number, keyGenerator?: (req: Request, res: Response) => string): RequestHandler =>
     rateLimit({
+      ...(keyGenerator ? { keyGenerator } : {}),
       windowMs: config.rateLimits.windowMs,
       limit,
       standardHeaders: 'draft-7',
@@ -138,6 +154,7 @@ export function createBff(options: BffOptions = {}, env: Record<string, string |
       // `touch=0`: a poll must not keep an idle session alive (MLPS idle timeout).
       const found = await sessions.lookup(req, req.query.touch !== '0');
       if (found.status === 'active') {
+        await syncLocalAccount(users, sessions, found.active, logger);
         res.json(meBody(found.active));
         return;
       }
@@ -193,11 +210,19 @@ export function createBff(options: BffOptions = {}, env: Record<string, string |
   router.get('/readyz', async (_req, res) => {
     try {
       await store.ping();
-      res.json({ status: 'ready' });
     } catch (error) {
       res.status(503).json({ status: 'unavailable', error: 'store_unavailable', error_description: (error as Error).message });
+      return;
+    }
+    try {
+      await users.ping();
+      res.json({ status: 'ready' });
+    } catch (error) {
+      res.status(503).json({ status: 'unavailable', error: 'database_unavailable', error_description: (error as Error).message });
     }
   });
+
+  router.use(bindRoutes({ config, sessions, audit, users, logger, stateChanging, limiter }));
 
   router.use((_req, _res, next) => next(new BffError('not_found')));
   router.use(errorEdge(logger));
@@ -222,7 +247,8 @@ export function createBff(options: BffOptions = {}, env: Record<string, string |
         try {
           const found = await sessions.lookup(req);
           if (found.status === 'active') {
-            req.gdStaff = { user: found.active.session.user, localAccount: found.active.session.localAccount };
+            const localAccount = await syncLocalAccount(users, sessions, found.active, logger);
+            req.gdStaff = { user: found.active.session.user, localAccount };
             return next();
           }
           if (!required) return next();
@@ -243,12 +269,14 @@ export function createBff(options: BffOptions = {}, env: Record<string, string |
     sessions,
     audit,
     logger,
-    ready: storeReady,
+    users,
+    ready,
     requireLogin: () => sessionMiddleware(true),
     accessToken: accessTokenGetter(flow),
     loadUser: () => sessionMiddleware(false),
     async close() {
       await store.close();
+      if (!deps.users) await users.close();
     },
   }) as Bff;
 }

@@ -10,7 +10,11 @@ export const DEMO_ACCOUNT = { account: 'zhangwei', password: 'Demo@2026' };
 export type Stack = Awaited<ReturnType<typeof startDemo>>;
 
 export function startStack(settings: Partial<DemoSettings> = {}): Promise<Stack> {
-  return startDemo({ port: 0, sandboxPort: 0, logLevel: 'silent', ...settings, env: settings.env ?? {} });
+  const env = settings.env ?? {};
+  // Each stack gets its own empty user center (in memory) unless the test names a database:
+  // the default file under .data/ belongs to `npm start`, and bindings must not leak between tests.
+  const bffOptions = { ...(env.DATABASE_URL ? {} : { databaseUrl: 'sqlite::memory:' }), ...settings.bffOptions };
+  return startDemo({ port: 0, sandboxPort: 0, logLevel: 'silent', ...settings, env, bffOptions });
 }
 
 /** GET /auth/login, fill the sandbox's password form, follow back to the site. */

@@ -7,9 +7,9 @@
  * in the sandbox with exactly those values, so overriding them works end to end.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:http';
+import { createServer, type RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createBff, ConfigError, type BffOptions, type BffDependencies } from '../bff/index.ts';
+import { createBff, ConfigError, type Bff, type BffOptions, type BffDependencies } from '../bff/index.ts';
 import { loadAccounts, loadClients, DEFAULT_ACCOUNTS_FILE, DEFAULT_CLIENTS_FILE } from './sandbox/data.ts';
 import { startSandbox } from './sandbox/app.ts';
 import { createDemoSite } from './site/app.ts';
@@ -25,6 +25,8 @@ export interface DemoSettings {
   bffOptions?: BffOptions;
   /** Injected BFF parts (tests capture the log this way). */
   bffDeps?: BffDependencies;
+  /** Puts something in front of the demo site (the go-live tests' deliberately broken variants). */
+  wrapSite?: (site: RequestListener, bff: Bff) => RequestListener;
 }
 
 function portFrom(env: Record<string, string | undefined>, name: string, fallback: number): number {
@@ -35,7 +37,7 @@ function portFrom(env: Record<string, string | undefined>, name: string, fallbac
   return port;
 }
 
-export async function startDemo({ port, sandboxPort, env, logLevel, bffOptions = {}, bffDeps = {} }: DemoSettings) {
+export async function startDemo({ port, sandboxPort, env, logLevel, bffOptions = {}, bffDeps = {}, wrapSite }: DemoSettings) {
   const sandboxClients = await loadClients(env.SANDBOX_CLIENTS ?? DEFAULT_CLIENTS_FILE);
   const accounts = await loadAccounts(env.SANDBOX_ACCOUNTS ?? DEFAULT_ACCOUNTS_FILE);
   const sandbox = await startSandbox({ clients: sandboxClients, accounts, port: sandboxPort, host: '127.0.0.1' });
@@ -73,7 +75,8 @@ export async function startDemo({ port, sandboxPort, env, logLevel, bffOptions =
     await sandbox.close();
     throw error;
   }
-  server.on('request', createDemoSite(bff));
+  const site: RequestListener = createDemoSite(bff);
+  server.on('request', wrapSite ? wrapSite(site, bff) : site);
   return {
     url: `${siteOrigin}/`,
     sandboxUrl: sandbox.url,

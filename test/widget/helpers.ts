@@ -10,8 +10,8 @@ import type { GdStaffLogin } from '../../widget/index.ts';
 declare global {
   function describe(name: string, body: () => void): void;
   function it(name: string, body: () => Promise<void> | void): void;
-  function beforeEach(body: () => Promise<void> | void): void;
-  function afterEach(body: () => Promise<void> | void): void;
+  function beforeEach(body: () => Promise<unknown> | void): void;
+  function afterEach(body: () => Promise<unknown> | void): void;
   interface Window {
     axe?: { run(context: Element, options?: object): Promise<{ violations: Array<{ id: string; help: string; nodes: Array<{ target: unknown }> }> }> };
   }

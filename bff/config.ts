@@ -224,7 +224,14 @@ const schema = z.object({
         }
       }),
     ])
-    .pipe(z.record(z.enum(USER_FIELDS), z.string().min(1)).or(z.object({})))
+    // partialRecord: any subset of our fields, each named correctly (an exhaustive record, or a
+    // plain object that strips unknown keys, would silently ignore a partial or misspelt map).
+    .pipe(
+      z.partialRecord(
+        z.enum(USER_FIELDS, { error: `keys must be among ${USER_FIELDS.join(', ')}` }),
+        z.string().min(1, 'each value must be the platform field name'),
+      ),
+    )
     .optional(),
   platformTimeoutMs: int(200, 60_000).default(5000),
   sessionIdleMinutes: int(1, 24 * 60).default(30),

@@ -63,7 +63,8 @@ describe('security headers (rule 7)', () => {
   });
 
   it('ignores a forged Host or X-Forwarded-Host: the authorize redirect_uri is always the configured one', async () => {
-    for (const headers of [{ host: 'evil.example' }, { 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'https' }]) {
+    const forged: Array<Record<string, string>> = [{ host: 'evil.example' }, { 'x-forwarded-host': 'evil.example', 'x-forwarded-proto': 'https' }];
+    for (const headers of forged) {
       const response = await fetch(at(stack, '/auth/login'), { headers, redirect: 'manual' });
       const authorize = new URL(response.headers.get('location')!);
       assert.equal(authorize.origin, new URL(stack.sandboxUrl).origin);

@@ -296,6 +296,13 @@ function parseTrustProxy(value: boolean | number | string): TrustProxy | string 
   return entries;
 }
 
+/** A union's own message is "Invalid input"; the message of the branch that was meant says how to fix it. */
+function explain(issue: z.core.$ZodIssue): string {
+  if (issue.code !== 'invalid_union') return issue.message;
+  const custom = issue.errors.flat().find((i) => i.code === 'custom' || i.code === 'invalid_value' || i.code === 'invalid_format');
+  return custom?.message ?? issue.message;
+}
+
 /** Reads the options that are not given from the environment (only here is the environment read). */
 export function optionsFromEnv(env: Record<string, string | undefined>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -321,7 +328,7 @@ export function resolveConfig(options: BffOptions = {}, env: Record<string, stri
     const issue = parsed.error.issues[0]!;
     const option = String(issue.path[0] ?? '') as OptionName;
     const variable = ENV_NAMES[option] ?? option;
-    const message = issue.code === 'invalid_type' && merged[option] === undefined ? 'is required' : issue.message;
+    const message = issue.code === 'invalid_type' && merged[option] === undefined ? 'is required' : explain(issue);
     throw new ConfigError(`${variable} (${option})`, message);
   }
   const o = parsed.data;
@@ -361,6 +368,8 @@ export function resolveConfig(options: BffOptions = {}, env: Record<string, stri
   if (!o.userFields.includes('id')) fail('userFields', 'must include id (the platform account id that keeps sessions apart)');
 
   const secureCookie = o.cookieSecure;
+  // ASVS 5.0 V3.3.1: session cookies carry Secure; only a test machine on plain http may drop it.
+  if (o.mode === 'production' && !secureCookie) fail('cookieSecure', 'must stay on in production (the session cookie must be Secure); set GD_MODE=development only on a test machine');
   // __Host- needs Secure, Path=/ and no Domain (RFC 6265bis 4.1.3.2); Chromium also honours it on http://localhost.
   const cookieName = o.cookieName ?? (secureCookie ? '__Host-gdsl' : 'gdsl');
   if (cookieName.startsWith('__Host-') && !secureCookie) fail('cookieName', 'a __Host- cookie must be Secure; remove the prefix or set GD_COOKIE_SECURE=on');

@@ -503,8 +503,9 @@ async function checkBinding(run: Run, me: MeAnswer | undefined): Promise<Outcome
     if (!(await visible(dialog))) return 'closed';
     // The widget may re-render instead of closing the dialog: the BFF's answer decides.
     if (++probes % 10 === 0 && (await run.me()).body?.bound === true) return 'closed';
-    const text = ((await alert.textContent().catch(() => '')) ?? '').trim();
-    return text && (await visible(alert)) ? `error:${text}` : undefined;
+    if (!(await visible(alert))) return undefined;
+    const text = ((await alert.textContent({ timeout: 500 }).catch(() => '')) ?? '').trim();
+    return text ? `error:${text}` : undefined;
   });
   if (settled !== 'closed') {
     run.step('binding', false, `以本地账号 ${options.localUser} 提交绑定`, t);

@@ -57,18 +57,17 @@ export async function bffRequest<T>(
   post?: boolean,
   json?: unknown,
 ): Promise<BffResult<T>> {
-  const headers: Record<string, string> = { Accept: 'application/json' };
-  if (post) headers['X-GD-Login'] = '1';
-  if (json !== undefined) headers['Content-Type'] = 'application/json';
+  // No cache option needed: the BFF answers every route with `Cache-Control: no-store`.
+  const headers: Record<string, string> = post ? { 'X-GD-Login': '1' } : {};
+  if (json) headers['Content-Type'] = 'application/json';
   let status = 0;
   let body: unknown;
   try {
     const res = await fetch(base.replace(/\/+$/, '') + path, {
       method: post ? 'POST' : 'GET',
       credentials: 'same-origin',
-      cache: 'no-store',
       headers,
-      body: json === undefined ? null : JSON.stringify(json),
+      body: json ? JSON.stringify(json) : null,
     });
     status = res.status;
     body = await res.json();

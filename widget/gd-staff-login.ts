@@ -48,8 +48,7 @@ interface ShownError {
 }
 
 const spinner = html`<span part="spinner" class="spin" aria-hidden="true"></span>`;
-const idIcon = html`<svg part="icon" viewBox="0 0 24 24" aria-hidden="true"><path d="M12 2 4 5v6c0 5 3.4 9.7 8 11 4.6-1.3 8-6 8-11V5zm0 5a3 3 0 1 1 0 6 3 3 0 0 1 0-6zm0 13a8 8 0 0 1-4.9-4.1A7 7 0 0 1 12 14a7 7 0 0 1 4.9 1.9A8 8 0 0 1 12 20z"/></svg>`;
-const caret = html`<svg part="caret" viewBox="0 0 24 24" aria-hidden="true"><path d="m7 10 5 5 5-5z"/></svg>`;
+const caret = html`<span part="caret" class="caret"></span>`;
 
 /**
  * Staff login for Guangdong government business systems, through the provincial staff identity
@@ -57,6 +56,8 @@ const caret = html`<svg part="caret" viewBox="0 0 24 24" aria-hidden="true"><pat
  *
  * @tagname gd-staff-login
  * @summary Login button when logged out; the user's name and an account menu when logged in.
+ *
+ * @attr {string} lang - Language of the text: `zh-CN` (default) or `en` (any `en-*` counts as `en`).
  *
  * @fires {CustomEvent<GdStaffUser>} gd-login - A user is known to be logged in (after `/me`); detail: the allow-listed user.
  * @fires {CustomEvent<GdLogoutDetail>} gd-logout - The user logged out (`reason: 'user'`, fired before leaving the page) or the session ended (`reason: 'expired'`).
@@ -72,7 +73,6 @@ const caret = html`<svg part="caret" viewBox="0 0 24 24" aria-hidden="true"><pat
  * @csspart login-button - The login button.
  * @csspart retry-button - The retry button in the error state.
  * @csspart menu-button - The logged-in button with the user's name.
- * @csspart icon - The login button's icon.
  * @csspart spinner - The busy indicator.
  * @csspart label - The text of the login and menu buttons.
  * @csspart caret - The menu button's arrow.
@@ -123,17 +123,17 @@ export class GdStaffLogin extends LitElement {
     label: {},
   };
 
-  /** Path where the BFF is mounted on this origin. Default `/auth`; call `refresh()` after changing it. @attr base */
+  /** Path where the BFF is mounted on this origin. Default `/auth`; call `refresh()` after changing it. */
   declare base: string;
-  /** Where to come back after login (a same-origin path); default: the current path and query. @attr return-to */
+  /** Where to come back after login (a same-origin path); default: the current path and query. */
   declare returnTo: string | undefined;
-  /** Look: `filled` (the default, also when unset) or `outline`. @attr variant */
+  /** Look: `filled` (the default, also when unset) or `outline`. */
   declare variant: 'filled' | 'outline' | undefined;
-  /** Colour scheme: `light` (the default, also when unset) or `dark`, for dark page headers. @attr theme */
+  /** Colour scheme: `light` (the default, also when unset) or `dark`, for dark page headers. */
   declare theme: 'light' | 'dark' | undefined;
-  /** `small`, `medium` (the default, also when unset) or `large`, relative to the page's font size. @attr size */
+  /** `small`, `medium` (the default, also when unset) or `large`, relative to the page's font size. */
   declare size: 'small' | 'medium' | 'large' | undefined;
-  /** Text of the login button instead of 政务人员统一身份认证登录. @attr label */
+  /** Text of the login button instead of 政务人员统一身份认证登录. */
   declare label: string | undefined;
 
   /**
@@ -207,14 +207,12 @@ export class GdStaffLogin extends LitElement {
   override connectedCallback(): void {
     super.connectedCallback();
     document.addEventListener('visibilitychange', this.#onVisible);
-    document.addEventListener('pointerdown', this.#onOutside);
     void this.#check();
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     document.removeEventListener('visibilitychange', this.#onVisible);
-    document.removeEventListener('pointerdown', this.#onOutside);
   }
 
   get #base(): string {
@@ -298,9 +296,11 @@ export class GdStaffLogin extends LitElement {
     }
   };
 
-  #onOutside = (e: Event): void => {
-    if (this.#open && !e.composedPath().includes(this)) this.#close(false);
-  };
+  /** Focus left the menu for somewhere outside the element (a click elsewhere, another window). */
+  #onFocusOut(e: FocusEvent): void {
+    const to = e.relatedTarget as Node | null;
+    if (!to || !(this.renderRoot.contains(to) || this.contains(to))) this.#close(false);
+  }
 
   #onLoginClick(): void {
     if (this.#state !== 'logging-in') this.login();
@@ -453,7 +453,7 @@ export class GdStaffLogin extends LitElement {
       ${err?.retry
         ? html`<button part="button retry-button" class="btn" @click=${this.refresh}><span part="label">${m.retry}</span></button>`
         : html`<button part="button login-button" class="btn" aria-disabled=${busy || nothing} @click=${this.#onLoginClick}>
-            ${busy ? spinner : idIcon}<span part="label"><slot name="logged-out">${this.label || m.login}</slot></span>
+            ${busy ? spinner : nothing}<span part="label"><slot name="logged-out">${this.label || m.login}</slot></span>
           </button>`}`;
   }
 
@@ -477,7 +477,7 @@ export class GdStaffLogin extends LitElement {
       >
         ${out ? spinner : nothing}<span part="label">${u.name}</span>${caret}
       </button>
-      <div part="popup" class="popup" ?hidden=${!this.#open}>
+      <div part="popup" class="popup" ?hidden=${!this.#open} @focusout=${this.#onFocusOut}>
         <div part="user-card" class="card">
           <strong part="user-name">${u.name}</strong>
           ${org ? html`<span part="user-org">${org}</span>` : nothing}
@@ -497,10 +497,9 @@ export class GdStaffLogin extends LitElement {
 
   #renderDialog(m: Messages, lang: GdStaffLoginLang): TemplateResult {
     const err = this.#bindError;
-    return html`<dialog part="dialog" aria-labelledby="bind-title" aria-describedby="bind-hint" @close=${this.#onDialogClose}>
+    return html`<dialog part="dialog" aria-labelledby="bind-title" @close=${this.#onDialogClose}>
       <form part="form" @submit=${this.#onBindSubmit}>
         <h2 id="bind-title" part="dialog-title">${m.bind}</h2>
-        <p id="bind-hint">${m.bindHint}</p>
         <label part="field"
           >${m.username}<input part="input" name="username" autocomplete="username" required aria-invalid=${!!err} aria-describedby="bind-error"
         /></label>

@@ -87,9 +87,10 @@ export const styles = css`
     outline: 0.125em solid var(--gd-login-color-focus, var(--_primary));
     outline-offset: 0.125em;
   }
-  svg {
-    width: 1.25em;
-    fill: currentColor;
+  .caret {
+    border: 0.3em solid transparent;
+    border-top-color: currentColor;
+    margin-top: 0.3em;
   }
   .spin {
     width: 1em;
@@ -138,8 +139,7 @@ export const styles = css`
     padding: 0.5em 1em;
     border-bottom: 1px solid var(--_border);
   }
-  .card span,
-  form p {
+  .card span {
     margin: 0;
     font-size: 0.875em;
     opacity: 0.85;
@@ -189,7 +189,7 @@ export const styles = css`
     border-color: var(--_danger);
   }
   form .error {
-    opacity: 1;
+    margin: 0;
   }
   .actions {
     justify-content: end;

@@ -1,4 +1,4 @@
-import { sendKeys } from '@web/test-runner-commands';
+import { sendKeys, sendMouse } from '@web/test-runner-commands';
 import {
   assert,
   clearCookies,
@@ -103,7 +103,7 @@ describe('<gd-staff-login> logged in', () => {
     m.$('[part~=menu-button]')!.click();
     await m.el.updateComplete;
     assert(!m.$('[part~=popup]')!.hidden);
-    document.body.dispatchEvent(new PointerEvent('pointerdown', { bubbles: true, composed: true }));
+    await sendMouse({ type: 'click', position: [window.innerWidth - 5, window.innerHeight - 5] });
     await m.el.updateComplete;
     assert(m.$('[part~=popup]')!.hidden);
   });

@@ -3,8 +3,10 @@
  *
  *   serve     the BFF alone, for sites that are not Node (bff/server.ts)
  *   sandbox   the platform sandbox (demo/sandbox/cli.ts)
+ *   form      the Appendix A access application form (bff/golive/form.ts)
+ *   check     the Appendix B go-live checks and report (bff/golive/check.ts)
  *
- * New commands are one entry in COMMANDS (the access form and the go-live check come next).
+ * New commands are one entry in COMMANDS.
  */
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
@@ -52,6 +54,20 @@ const COMMANDS: Record<string, Command> = {
       const stop = () => void running.close().then(() => process.exit(0));
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
+    },
+  },
+  form: {
+    summary: 'print the Appendix A access application form (表A.1) from the configuration',
+    async run(args) {
+      const { main } = await import('./golive/form.ts');
+      process.exitCode = await main(args);
+    },
+  },
+  check: {
+    summary: 'run the Appendix B go-live checks in Chromium and write the report (表B.1)',
+    async run(args) {
+      const { main } = await import('./golive/check.ts');
+      process.exitCode = await main(args);
     },
   },
 };

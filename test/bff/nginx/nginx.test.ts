@@ -183,4 +183,15 @@ describe('the nginx example: TLS, /auth/ proxy, auth_request', { skip }, () => {
     assert.equal(response.status(), 302);
     assert.doesNotMatch(nginx.output(), /\[(emerg|alert|crit)\]/);
   });
+
+  it('answers 503 with a clear message on /private/ while the BFF cannot check the session', async () => {
+    assert.equal(await bff.stop(), 0);
+    const response = await context.request.get(`${origin}/private/report.html`, { maxRedirects: 0 });
+    assert.equal(response.status(), 503, 'not the bare 500 nginx gives for a failed auth_request');
+    assert.equal(response.headers()['retry-after'], '5');
+    const text = await response.text();
+    assert.match(text, /会话服务暂时不可用/);
+    assert.match(text, /The session service is temporarily unavailable/);
+    assert.equal(response.headers()['set-cookie'], undefined, 'the session cookie is kept');
+  });
 });

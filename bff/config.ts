@@ -338,7 +338,7 @@ export function resolveConfig(options: BffOptions = {}, env: Record<string, stri
 
   const platformUrl = new URL(o.platformUrl);
   // Appendix B, check 1: the business system reaches the platform over https. Plain http is
-  // accepted only for the sandbox on this machine, and never in production mode (RFC 9700 4.1.1).
+  // accepted only for the sandbox on this machine, and never in production mode (RFC 6749 sections 3.2, 10.9).
   if (platformUrl.protocol !== 'https:' && !(platformUrl.protocol === 'http:' && isLoopbackHost(platformUrl.hostname))) {
     fail('platformUrl', `must use https:// (got ${platformUrl.protocol}//${platformUrl.host}); plain http is allowed only for the local sandbox on 127.0.0.1/localhost`);
   }

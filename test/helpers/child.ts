@@ -68,6 +68,8 @@ export function bffEnv(platform: SandboxWithClient, redirectUri: string, extra: 
     GD_CLIENT_SECRET: platform.clientSecret,
     GD_REDIRECT_URI: redirectUri,
     GD_LOG_LEVEL: 'info',
+    // Never the repository's .data/ file; tests that share a database pass their own.
+    DATABASE_URL: 'sqlite::memory:',
     ...extra,
   };
 }

@@ -53,7 +53,8 @@ describe('sessions shared through Redis by two BFF processes', { skip: skipWitho
     siteA = `http://localhost:${portA}/`;
     const redirectUri = `${siteA}auth/callback`;
     platform = await startSandboxFor(redirectUri);
-    env = bffEnv(platform, redirectUri, { REDIS_URL: redis.url, GD_PORT: String(portA), GD_HOST: '127.0.0.1' });
+    // One Redis and one user database (SQLite file) for both instances, as in production.
+    env = bffEnv(platform, redirectUri, { REDIS_URL: redis.url, DATABASE_URL: `sqlite:${redis.dir}/users.db`, GD_PORT: String(portA), GD_HOST: '127.0.0.1' });
     a = await startBffProcess(env);
     b = await startServer({ env: { ...env, GD_PORT: '0', GD_LOG_LEVEL: 'silent' } });
     siteB = `http://localhost:${new URL(b.url).port}/`;

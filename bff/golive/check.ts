@@ -391,7 +391,7 @@ async function checkLogin(run: Run, selectors: PlatformSelectors): Promise<Outco
 }
 
 /** 1. 登录功能 (https and no keys on the page): judged on what the browser saw during the whole run. */
-function judgeHttpsAndSecrets(run: Run, authorizeUrl: string | undefined, scanner: LeakScanner, scan: ScanSummary): Outcome {
+function judgeHttpsAndSecrets(run: Run, authorizeUrl: string | undefined, scanner: LeakScanner, scan: ScanSummary): Outcome & { https: boolean } {
   const remarks: string[] = [];
   let passed = true;
   if (!authorizeUrl) {
@@ -418,6 +418,7 @@ function judgeHttpsAndSecrets(run: Run, authorizeUrl: string | undefined, scanne
       }
     }
   }
+  const https = passed;
   const t = scanTotals(scan);
   const what =
     `扫描浏览器在本次验证中收到的全部内容：${t.responses} 个应答（HTML ${t.byCategory.html}、脚本 ${t.byCategory.script}、样式 ${t.byCategory.style}、JSON ${t.byCategory.json}、其他 ${t.byCategory.other}；` +
@@ -431,7 +432,7 @@ function judgeHttpsAndSecrets(run: Run, authorizeUrl: string | undefined, scanne
     if (scanner.findings.length > 5) remarks.push(`另有 ${scanner.findings.length - 5} 处，见附表。`);
   }
   if (!scanner.knowsSecret) remarks.push('未提供 client_secret 的值（设置 GD_CLIENT_SECRET 或 --client-secret-env），只按关键字和令牌形状扫描。');
-  return { passed, remarks };
+  return { passed, remarks, https };
 }
 
 /** Opens the widget's account menu and picks an item. */
@@ -584,7 +585,8 @@ async function checkLogout(run: Run, me: MeAnswer | undefined, selectors: Platfo
     });
   }
   const reChain = run.chainSince(reMark);
-  run.step('logout', asked === 'credentials', `再次登录时平台要求重新输入凭据（${asked === 'sso' ? '平台直接返回授权码' : asked ?? '未知'}）`, t);
+  const seen = asked === 'credentials' ? '平台显示登录页' : asked === 'sso' ? '平台未要求凭据，直接返回授权码' : '未能确认';
+  run.step('logout', asked === 'credentials', `再次登录时平台要求重新输入凭据（${seen}）`, t);
   await page.waitForLoadState('load').catch(() => undefined);
   await run.snapshot();
 
@@ -649,7 +651,8 @@ export async function runCheck(options: CheckOptions): Promise<GoLiveReport> {
       findings: scanner.findings,
     };
     const judged = judgeHttpsAndSecrets(run, login.authorizeUrl, scanner, scan);
-    run.step('login-https-secrets', judged.passed, `https 与前端密钥扫描（${scan.responses.length} 个应答，${scanner.findings.length} 处发现）`, t);
+    run.step('login-https-secrets', judged.https, `平台地址使用 https（浏览器实际跳转到 ${login.authorizeUrl ? new URL(login.authorizeUrl).origin : '（未到达平台）'}）`, t);
+    run.step('login-https-secrets', scanner.findings.length === 0, `前端密钥扫描：${scan.responses.length} 个应答、${scan.cookies.length} 个 Cookie、${scan.storage.length} 份存储、${scan.dom.length} 份 DOM，${scanner.findings.length} 处发现`, t);
     outcomes.set('login-https-secrets', judged);
 
     const rows: ReportRow[] = ROWS.map((r) => {
@@ -845,7 +848,7 @@ export async function main(argv: string[], io: CommandIo = defaultIo(), extra: {
   }
   const files = await writeReport(report, out, io.cwd);
   io.stdout.write('\n');
-  for (const row of report.rows) io.stdout.write(`  ${row.no}. ${row.func}：${row.content.slice(0, 24)}… ${row.result}\n`);
+  for (const row of report.rows) io.stdout.write(`  ${row.no}. ${row.func}（${row.short}）：${row.result}\n`);
   io.stdout.write(`\n结论：${report.conclusion}\n报告 / report:\n${files.map((f) => `  ${f}\n`).join('')}`);
   return report.passed ? 0 : 1;
 }

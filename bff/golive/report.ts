@@ -16,10 +16,10 @@ export type Verdict = '正常' | '异常';
 
 /** The standard's rows, word for word (Appendix B, 表B.1). */
 export const ROWS = [
-  { id: 'login-userinfo', no: 1, func: '登录功能', content: '使用省政务认证平台账号登录，业务系统能正常接收到省认证平台返回的用户信息。' },
-  { id: 'login-https-secrets', no: 1, func: '登录功能', content: '业务系统使用 https 访问省政务认证平台，前端页面禁止传输或显示 client_secret/paastoken 等密钥信息。' },
-  { id: 'binding', no: 2, func: '账号绑定', content: '使用省政务认证平台账号登录业务系统，可以主动绑定业务系统账号，实现用户信息统一。' },
-  { id: 'logout', no: 3, func: '退出功能', content: '业务系统有退出功能，当用户退出业务系统之后，需要同步退出省政务认证平台账号。' },
+  { id: 'login-userinfo', no: 1, func: '登录功能', short: '登录并接收用户信息', content: '使用省政务认证平台账号登录，业务系统能正常接收到省认证平台返回的用户信息。' },
+  { id: 'login-https-secrets', no: 1, func: '登录功能', short: 'https、前端无密钥', content: '业务系统使用 https 访问省政务认证平台，前端页面禁止传输或显示 client_secret/paastoken 等密钥信息。' },
+  { id: 'binding', no: 2, func: '账号绑定', short: '绑定业务系统账号', content: '使用省政务认证平台账号登录业务系统，可以主动绑定业务系统账号，实现用户信息统一。' },
+  { id: 'logout', no: 3, func: '退出功能', short: '同步退出平台', content: '业务系统有退出功能，当用户退出业务系统之后，需要同步退出省政务认证平台账号。' },
 ] as const;
 
 export type RowId = (typeof ROWS)[number]['id'];
@@ -28,6 +28,8 @@ export interface ReportRow {
   id: RowId;
   no: number;
   func: string;
+  /** A few words for the terminal summary. */
+  short: string;
   content: string;
   passed: boolean;
   result: Verdict;
@@ -91,7 +93,7 @@ export interface GoLiveReport {
 export function conclusionFor(rows: ReportRow[]): string {
   const failed = rows.filter((r) => !r.passed);
   if (failed.length === 0) return '各项功能正常，系统已完成对接及上线。';
-  return `以下验证项异常：${failed.map((r) => `${r.no}. ${r.func}（${r.content.split('，')[0]}）`).join('；')}。系统尚不满足上线条件，处理后请重新验证。`;
+  return `以下验证项异常：${failed.map((r) => `${r.no}. ${r.func}（${r.short}）`).join('；')}。系统尚不满足上线条件，处理后请重新验证。`;
 }
 
 export function scanTotals(scan: ScanSummary): { responses: number; bodyBytes: number; headerBytes: number; byCategory: Record<ScanCategory, number> } {

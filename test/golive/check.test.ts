@@ -104,11 +104,13 @@ describe('gd-staff-login check', () => {
       assert.match(logout, new RegExp(`浏览器经过平台退出接口后回到业务系统（${sandbox.replace(/[.]/g, '\\.')}/oauth/logout`));
       assert.match(logout, /重放 GET \/auth\/me，返回 401/);
       assert.match(logout, /平台会话已结束：再次点击登录，平台显示登录页、要求重新输入账号密码/);
-      assert.equal(report.conclusion, '以下验证项异常：1. 登录功能（业务系统使用 https 访问省政务认证平台）。系统尚不满足上线条件，处理后请重新验证。');
+      assert.equal(report.conclusion, '以下验证项异常：1. 登录功能（https、前端无密钥）。系统尚不满足上线条件，处理后请重新验证。');
 
       // The progress display: one line per step.
       assert.match(stdout.text(), /  ✓ 页面控件显示用户姓名“张伟”\n/);
-      assert.match(stdout.text(), /  ✗ https 与前端密钥扫描/);
+      assert.match(stdout.text(), new RegExp(`  ✗ 平台地址使用 https（浏览器实际跳转到 ${sandbox.replace(/[.]/g, '\\.')}）\n`));
+      assert.match(stdout.text(), /  ✓ 前端密钥扫描：\d+ 个应答、\d+ 个 Cookie、\d+ 份存储、\d+ 份 DOM，0 处发现\n/);
+      assert.match(stdout.text(), /  1\. 登录功能（https、前端无密钥）：异常\n/);
 
       const md = await readFile(join(out, 'B1-golive-report.md'), 'utf8');
       assert.match(md, /^# 表B\.1 接入广东省政务人员统一身份认证子平台上线报告/);

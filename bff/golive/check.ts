@@ -619,7 +619,7 @@ async function checkLogout(run: Run, me: MeAnswer | undefined, selectors: Platfo
 export async function runCheck(options: CheckOptions): Promise<GoLiveReport> {
   const startedAt = new Date().toISOString();
   const selectors = { ...SANDBOX_SELECTORS, ...options.selectors };
-  const browser = options.browser ?? (await launchChromium(options.chromiumPath ?? '/usr/bin/chromium'));
+  const browser = options.browser ?? (await launchChromium(options.chromiumPath ?? chromiumPath(undefined, process.env)));
   const context = await browser.newContext({ locale: 'zh-CN', serviceWorkers: 'block' });
   const page = await context.newPage();
   page.setDefaultTimeout(options.timeoutMs ?? 15_000);

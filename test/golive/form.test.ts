@@ -10,8 +10,11 @@ import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { main } from '../../bff/golive/form.ts';
 
+const BIN = fileURLToPath(new URL('../../bin/gd-staff-login.js', import.meta.url));
 const EXAMPLE = fileURLToPath(new URL('../../demo/variants/describe.example.json', import.meta.url));
 
 const TEST_ENV = {
@@ -143,6 +146,18 @@ describe('gd-staff-login form', () => {
     const { code, stderr } = await run(env, example);
     assert.equal(code, 1);
     assert.equal(stderr, '配置错误 / configuration error: GD_CLIENT_ID (clientId): is required\n');
+  });
+
+  it('runs as `gd-staff-login form` from the package binary', async () => {
+    const out = join(dir, 'bin-out');
+    const ok = await promisify(execFile)(process.execPath, [BIN, 'form', '--describe', EXAMPLE, '--out', out], { env: { ...process.env, ...TEST_ENV } });
+    assert.match(ok.stdout, /A1-application-form\.html/);
+    assert.match(await readFile(join(out, 'A1-application-form.md'), 'utf8'), /\| 业务系统名称 \| 政务协同办公演示系统 \|/);
+    const refused = await promisify(execFile)(process.execPath, [BIN, 'form', '--describe', EXAMPLE, '--out', out], {
+      env: { ...process.env, ...TEST_ENV, GD_REDIRECT_URI: 'http://localhost:3001/auth/callback' },
+    }).catch((error: { code: number; stderr: string }) => error);
+    assert.equal((refused as { code: number }).code, 1);
+    assert.match((refused as { stderr: string }).stderr, /^拒绝生成 \/ refused: 回调地址与 BFF 配置不一致/);
   });
 
   it('needs --describe', async () => {

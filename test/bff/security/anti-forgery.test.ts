@@ -1,11 +1,11 @@
 /**
- * Rule 5: state-changing routes need POST, the `X-GD-Login: 1` header and, where the browser
+ * Rule 5: state-changing routes (/logout, /bind, /unbind) need POST, the `X-GD-Login: 1` header and, where the browser
  * says where the request comes from (`Origin`, `Sec-Fetch-Site`), this site. Everything else is
  * 403 `forbidden_request` (RFC 10017 BFF section; OWASP CSRF cheat sheet). No CORS is granted.
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { TestBrowser, at, callbackUrlFor, me, startSecureStack, type SecureStack } from './helpers.ts';
+import { LOCAL_ACCOUNT, TestBrowser, at, callbackUrlFor, me, startSecureStack, type SecureStack } from './helpers.ts';
 
 describe('anti-forgery (rule 5)', () => {
   let stack: SecureStack;
@@ -42,16 +42,27 @@ describe('anti-forgery (rule 5)', () => {
   ];
 
   for (const [name, init] of FORGED) {
-    it(`refuses ${name} on /auth/logout with 403 forbidden_request`, async () => {
-      const response = await browser.request(at(stack, '/auth/logout'), init(stack.siteOrigin));
-      assert.equal(response.status, 403);
-      assert.equal(response.headers.get('access-control-allow-origin'), null);
-      assert.equal(response.headers.get('access-control-allow-credentials'), null);
-      const body = await response.json();
-      assert.equal(body.error, 'forbidden_request');
-      assert.equal(typeof body.error_description, 'string');
-      assert.equal((await me(browser, stack, '?touch=0')).status, 200, 'the user is still logged in');
-    });
+    for (const route of ['/auth/logout', '/auth/bind', '/auth/unbind']) {
+      // Every forgery against logout; the ones a browser can actually make against bind and unbind.
+      if (route !== '/auth/logout' && !/form post|simple request|without the header|foreign Origin|cross-site|GET/.test(name)) continue;
+      it(`refuses ${name} on ${route} with 403 forbidden_request`, async () => {
+        const request = init(stack.siteOrigin);
+        if (route === '/auth/bind' && request.method === 'POST' && request.body === undefined) {
+          // The right local password: only the forgery itself may be what is refused.
+          request.body = JSON.stringify(LOCAL_ACCOUNT);
+          request.headers = { ...(request.headers as Record<string, string>), 'content-type': 'application/json' };
+        }
+        const response = await browser.request(at(stack, route), request);
+        assert.equal(response.status, 403);
+        assert.equal(response.headers.get('access-control-allow-origin'), null);
+        assert.equal(response.headers.get('access-control-allow-credentials'), null);
+        const body = await response.json();
+        assert.equal(body.error, 'forbidden_request');
+        assert.equal(typeof body.error_description, 'string');
+        assert.equal((await me(browser, stack, '?touch=0')).status, 200, 'the user is still logged in');
+        assert.equal((await me(browser, stack, '?touch=0')).body.bound, false, 'and not bound');
+      });
+    }
   }
 
   it('grants no CORS to a foreign Origin reading /auth/me with credentials', async () => {
@@ -80,5 +91,17 @@ describe('anti-forgery (rule 5)', () => {
     });
     assert.equal(response.status, 200);
     assert.equal((await me(genuine, stack)).status, 401);
+  });
+
+  it('accepts a genuine bind and unbind: POST, X-GD-Login: 1, same Origin, JSON body', async () => {
+    const genuine = new TestBrowser();
+    await genuine.follow(await callbackUrlFor(genuine, stack, { account: 'chenzhiqiang' }));
+    const headers = { origin: stack.siteOrigin, 'sec-fetch-site': 'same-origin', 'x-gd-login': '1', 'content-type': 'application/json' };
+    const bound = await genuine.request(at(stack, '/auth/bind'), { method: 'POST', headers, body: JSON.stringify(LOCAL_ACCOUNT) });
+    assert.equal(bound.status, 200);
+    assert.equal((await me(genuine, stack)).body.bound, true);
+    const unbound = await genuine.request(at(stack, '/auth/unbind'), { method: 'POST', headers });
+    assert.equal(unbound.status, 200);
+    assert.equal((await me(genuine, stack)).body.bound, false);
   });
 });

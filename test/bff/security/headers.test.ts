@@ -76,7 +76,7 @@ describe('security headers (rule 7)', () => {
 describe('HSTS behind an HTTPS reverse proxy (rule 7)', () => {
   it('sends Strict-Transport-Security when the request came over HTTPS, and not otherwise', async () => {
     const bff = createBff(
-      { mode: 'development', platformUrl: 'http://127.0.0.1:9', clientId: 'c', clientSecret: 'a-long-enough-secret-value', redirectUri: 'https://site.example/auth/callback', logLevel: 'silent' },
+      { mode: 'development', platformUrl: 'http://127.0.0.1:9', clientId: 'c', clientSecret: 'a-long-enough-secret-value', redirectUri: 'https://site.example/auth/callback', logLevel: 'silent', databaseUrl: 'sqlite::memory:' },
       {},
     );
     const app = express();

@@ -23,6 +23,8 @@ export { TestBrowser };
 export { login, me, logout } from '../../helpers/stack.ts';
 
 export const COOKIE = '__Host-gdsl';
+/** The business-system account the host's verifyLocalAccount hook accepts (for /bind). */
+export const LOCAL_ACCOUNT = { username: 'local.user', password: 'Local@2026' };
 
 /** Real time plus an offset that tests move forward. */
 export class TestClock {
@@ -94,6 +96,11 @@ export async function startSecureStack({ bffOptions = {}, sandbox: sandboxOption
       // The attack suite sends many logins from one IP; the rate-limit tests set their own limits.
       rateLimitLogin: 100_000,
       rateLimitCallback: 100_000,
+      rateLimitBind: 10_000,
+      // A user center of its own for each stack, never the shared default file.
+      databaseUrl: 'sqlite::memory:',
+      verifyLocalAccount: async (username, password) =>
+        username === LOCAL_ACCOUNT.username && password === LOCAL_ACCOUNT.password ? { username, displayName: '本地账号' } : null,
       ...bffOptions,
     },
     {},

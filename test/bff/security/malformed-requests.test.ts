@@ -69,6 +69,31 @@ describe('malformed requests', () => {
     });
   }
 
+  const BIND_BODIES: Array<[name: string, contentType: string, body: string, status: number, error: string]> = [
+    ['broken JSON', 'application/json', '{"username":', 400, 'bad_request'],
+    ['a JSON array', 'application/json', '[1,2]', 400, 'bad_request'],
+    ['a JSON string', 'application/json', '"local.user"', 400, 'bad_request'],
+    ['no username', 'application/json', '{"password":"x"}', 400, 'bad_request'],
+    ['a username that is an object', 'application/json', '{"username":{"$ne":""},"password":"x"}', 400, 'bad_request'],
+    ['a 300-character password', 'application/json', JSON.stringify({ username: 'local.user', password: 'p'.repeat(300) }), 400, 'bad_request'],
+    ['a form-encoded body', 'application/x-www-form-urlencoded', 'username=local.user&password=Local%402026', 400, 'bad_request'],
+    ['a 100 kB body', 'application/json', JSON.stringify({ username: 'local.user', password: 'x', pad: 'p'.repeat(100_000) }), 413, 'payload_too_large'],
+    ['a prototype-pollution attempt', 'application/json', '{"__proto__":{"admin":true},"username":"local.user","password":"wrong"}', 400, 'invalid_local_credentials'],
+    ['the wrong local password', 'application/json', JSON.stringify({ username: 'local.user', password: 'guess' }), 400, 'invalid_local_credentials'],
+  ];
+  for (const [name, contentType, body, status, error] of BIND_BODIES) {
+    it(`answers POST /bind with ${name} with ${status} ${error}`, async () => {
+      const response = await user.request(at(stack, '/auth/bind'), {
+        method: 'POST',
+        headers: { 'x-gd-login': '1', origin: stack.siteOrigin, 'content-type': contentType },
+        body,
+      });
+      assert.equal(response.status, status);
+      assert.equal((await response.json()).error, error);
+      assert.equal((await me(user, stack, '?touch=0')).body.bound, false);
+    });
+  }
+
   const RAW: Array<[name: string, text: string]> = [
     ['an unknown HTTP method', 'BREW /auth/me HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n'],
     ['a request-smuggling attempt (Content-Length with Transfer-Encoding)', 'POST /auth/logout HTTP/1.1\r\nHost: localhost\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n0\r\n\r\n'],

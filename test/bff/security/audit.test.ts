@@ -1,11 +1,11 @@
 /**
  * Rule 11: the audit trail (MLPS level 3 security audit, clause 8.5 g). Every login success and
- * failure, logout, session expiry and refused token refresh is recorded with its time, account
+ * failure, logout, bind, session expiry and refused token refresh is recorded with its time, account
  * id, client IP and outcome.
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { TestBrowser, callbackOutcome, callbackUrlFor, logout, me, startSecureStack, type SecureStack } from './helpers.ts';
+import { LOCAL_ACCOUNT, TestBrowser, at, callbackOutcome, callbackUrlFor, logout, me, startSecureStack, type SecureStack } from './helpers.ts';
 
 describe('audit trail (rule 11)', () => {
   let stack: SecureStack;
@@ -61,6 +61,26 @@ describe('audit trail (rule 11)', () => {
     const records = stack.audits().filter((a) => a.audit === 'session_expired' && a.accountId === 'gd-4419-000006');
     assert.equal(records.length, 1);
     assertShape(records[0]!);
+  });
+
+  it('records a failed and a successful bind, never the password', async () => {
+    const browser = new TestBrowser();
+    await browser.follow(await callbackUrlFor(browser, stack, { account: 'liuyang' }));
+    const bind = (password: string) =>
+      browser.request(at(stack, '/auth/bind'), {
+        method: 'POST',
+        headers: { 'x-gd-login': '1', origin: stack.siteOrigin, 'content-type': 'application/json' },
+        body: JSON.stringify({ username: LOCAL_ACCOUNT.username, password }),
+      });
+    assert.equal((await bind('guess-1')).status, 400);
+    assert.equal((await bind(LOCAL_ACCOUNT.password)).status, 200);
+    const records = stack.audits().filter((a) => a.audit === 'bind' && a.accountId === 'gd-4400-000007');
+    assert.deepEqual(records.map((r) => [r.outcome, r.detail]), [
+      ['failure', 'invalid_local_credentials'],
+      ['success', LOCAL_ACCOUNT.username],
+    ]);
+    records.forEach(assertShape);
+    assert.ok(!stack.logs.join('\n').includes(LOCAL_ACCOUNT.password), 'the local password is not logged');
   });
 
   it('records no secret in an audit record', async () => {

@@ -152,7 +152,7 @@ function scanMarkdown(scan: ScanSummary): string[] {
   ];
   if (scan.findings.length) {
     lines.push('| 发现 | 位置 | 摘录（已脱敏） |', '|---|---|---|');
-    for (const f of scan.findings) lines.push(`| ${RULE_ZH[f.rule]} | ${mdCell(f.where)} | \`${mdCell(f.excerpt).replace(/`/g, "'")}\` |`);
+    for (const f of scan.findings) lines.push(`| ${RULE_ZH[f.rule]} | ${mdCell(f.where)} | ${mdCell(f.excerpt)} |`);
     lines.push('');
   }
   lines.push('| 方法 | 地址 | 状态 | 类型 | 正文字节 | 响应头字节 |', '|---|---|---|---|---|---|');

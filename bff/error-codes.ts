@@ -216,6 +216,14 @@ export const ERROR_CODES = {
     },
   },
 
+  database_unavailable: {
+    status: 503,
+    message: {
+      'zh-CN': '本地用户库暂时不可用，请稍后重试。',
+      en: 'The local user database is temporarily unavailable. Please retry shortly.',
+    },
+  },
+
   // Account binding (Appendix B, check 2)
   invalid_local_credentials: {
     status: 400,

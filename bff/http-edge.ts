@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Request, Response, NextFunction, RequestHandler } from 'express';
-import { ERROR_CODES, type ErrorCode } from './error-codes.ts';
+import { ERROR_CODES, type ErrorCode, type ErrorText } from './error-codes.ts';
 import { BffError } from './errors.ts';
 import { StoreUnavailableError } from './session/store.ts';
 import type { Logger } from './logger.ts';
@@ -43,7 +43,15 @@ function errorPage(code: ErrorCode): string {
 <p><small>错误代码 / error code: <code>${code}</code></small></p><p><a href="/">返回首页 / Back to the home page</a></p></html>`;
 }
 
-/** Sends one error answer: JSON `{ error, error_description }`, or a page when a browser navigated here. */
+/**
+ * The JSON body of an error: the stable code, the English description, and the catalogue's text
+ * in both languages, so that the widget shows the same words without carrying the catalogue.
+ */
+export function errorBody(code: ErrorCode): { error: ErrorCode; error_description: string; message: ErrorText } {
+  return { error: code, error_description: ERROR_CODES[code].message.en, message: ERROR_CODES[code].message };
+}
+
+/** Sends one error answer: JSON `{ error, error_description, message }`, or a page when a browser navigated here. */
 export function sendError(req: Request, res: Response, error: BffError): void {
   if (res.headersSent) {
     res.end();
@@ -56,7 +64,7 @@ export function sendError(req: Request, res: Response, error: BffError): void {
     res.type('html').send(errorPage(error.code));
     return;
   }
-  res.json({ error: error.code, error_description: ERROR_CODES[error.code].message.en });
+  res.json(errorBody(error.code));
 }
 
 /** Express error middleware: the last handler of the router. */

@@ -11,8 +11,7 @@ import { rateLimit } from 'express-rate-limit';
 import { resolveConfig, type BffConfig, type BffOptions, type LocalAccount } from './config.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { BffError } from './errors.ts';
-import { ERROR_CODES } from './error-codes.ts';
-import { errorEdge, requireSameOriginPost, sendError, toBffError } from './http-edge.ts';
+import { errorBody, errorEdge, requireSameOriginPost, sendError, toBffError } from './http-edge.ts';
 import { buildLogoutUrl, buildManageUrl } from './platform.ts';
 import { callbackHandler, loginHandler } from './login-flow.ts';
 import { bindRoutes, syncLocalAccount } from './bind.ts';
@@ -161,11 +160,8 @@ export function createBff(options: BffOptions = {}, env: Record<string, string |
       if (found.status === 'expired' && found.session) await audit.record(req, 'session_expired', 'success', found.session.user.id);
       const loginError = await sessions.takeLoginError(req);
       const code = found.status === 'expired' ? 'session_expired' : 'not_authenticated';
-      res.status(401).json({
-        error: code,
-        error_description: ERROR_CODES[code].message.en,
-        ...(loginError ? { loginError: { code: loginError, error_description: ERROR_CODES[loginError].message.en } } : {}),
-      });
+      const { message, error_description } = loginError ? errorBody(loginError) : {};
+      res.status(401).json({ ...errorBody(code), ...(loginError ? { loginError: { code: loginError, error_description, message } } : {}) });
     })
     .all(methodNotAllowed);
 

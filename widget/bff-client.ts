@@ -5,6 +5,7 @@
  * and never sees a token. State-changing calls carry `X-GD-Login: 1`, the anti-forgery header a
  * cross-site form cannot send. Failures come back as a stable error code, never as a throw.
  */
+import type { ErrorText } from '../bff/error-codes.ts';
 
 /** The allow-listed user the BFF exposes (`GET /me`). Extra allow-listed fields may appear. */
 export interface GdStaffUser {
@@ -36,11 +37,13 @@ export interface GdStaffSession {
   idleExpiresAt?: string;
 }
 
-/** The BFF's error body: `{ error, error_description }`, plus `loginError` on `/me`. */
+/** The BFF's error body: `{ error, error_description, message }`, plus `loginError` on `/me`. */
 export interface BffErrorBody {
   error?: string;
   error_description?: string;
-  loginError?: { code: string; error_description?: string };
+  /** The catalogue's text in both languages (`bff/error-codes.ts`), sent by the BFF. */
+  message?: Partial<ErrorText>;
+  loginError?: { code: string; error_description?: string; message?: Partial<ErrorText> };
 }
 
 export type BffResult<T> =

@@ -1,9 +1,10 @@
 import { LitElement, html, nothing } from 'lit';
 import type { TemplateResult } from 'lit';
 import { bffRequest } from './bff-client.ts';
-import type { GdLocalAccount, GdStaffSession, GdStaffUser } from './bff-client.ts';
+import type { BffErrorBody, GdLocalAccount, GdStaffSession, GdStaffUser } from './bff-client.ts';
 import { errorMessage, messages, resolveLang } from './messages.ts';
 import type { GdStaffLoginLang, Messages } from './messages.ts';
+import type { ErrorText } from '../bff/error-codes.ts';
 import { styles } from './styles.ts';
 
 /**
@@ -43,6 +44,8 @@ export interface GdStaffLoginEventMap {
 
 interface ShownError {
   code: string;
+  /** The catalogue's text, as the BFF sent it. */
+  text?: Partial<ErrorText> | undefined;
   /** true: the way on is asking the BFF again; false: logging in again. */
   retry: boolean;
 }
@@ -147,7 +150,7 @@ export class GdStaffLogin extends LitElement {
   #session: GdStaffSession | null = null;
   #error: ShownError | null = null;
   #open = false;
-  #bindError = '';
+  #bindError: ShownError | null = null;
   #busy = false;
   /** Counts `/me` requests so that a late answer never overwrites a newer state. */
   #gen = 0;
@@ -171,7 +174,7 @@ export class GdStaffLogin extends LitElement {
   /** The error shown in the `error` state, with its text in the current language, or `null`. */
   get error(): GdLoginErrorDetail | null {
     const e = this.#state === 'error' ? this.#error : null;
-    return e && { code: e.code, message: errorMessage(e.code, resolveLang(this.lang)) };
+    return e && { code: e.code, message: errorMessage(e.code, resolveLang(this.lang), e.text) };
   }
 
   /** Asks the BFF again who is logged in (`GET /me`). */
@@ -247,27 +250,27 @@ export class GdStaffLogin extends LitElement {
       this.#session = null;
       const failed = r.body.loginError;
       if (failed) {
-        this.#fail(failed.code, false);
+        this.#fail(failed.code, false, failed.message);
       } else if (had || r.code === 'session_expired') {
-        this.#error = { code: 'session_expired', retry: false };
+        this.#error = { code: 'session_expired', retry: false, text: r.code === 'session_expired' ? r.body.message : undefined };
         this.#set('error');
         this.#emit('gd-logout', { reason: 'expired' });
       } else {
         this.#set('logged-out');
       }
     } else if (!background || /^(logging|checking)/.test(this.#state)) {
-      this.#fail(r.code, true);
+      this.#fail(r.code, true, r.body.message);
     }
   }
 
   /** A widget call failed: 401 means the session is gone (re-check quietly), anything else is shown. */
-  #failed(r: { status: number; code: string }): void {
+  #failed(r: { status: number; code: string; body: BffErrorBody }): void {
     if (r.status === 401) void this.#check(false, true);
-    else this.#fail(r.code, true);
+    else this.#fail(r.code, true, r.body.message);
   }
 
-  #fail(code: string, retry: boolean): void {
-    this.#error = { code, retry };
+  #fail(code: string, retry: boolean, text?: Partial<ErrorText>): void {
+    this.#error = { code, retry, text };
     this.#set('error');
     this.#emit('gd-login-error', this.error!);
   }
@@ -408,7 +411,7 @@ export class GdStaffLogin extends LitElement {
     if (this.#busy) return;
     const form = e.target as HTMLFormElement;
     this.#busy = true;
-    this.#bindError = '';
+    this.#bindError = null;
     this.requestUpdate();
     const r = await bffRequest<{ localAccount: GdLocalAccount }>(this.base, '/bind', true, Object.fromEntries(new FormData(form)));
     this.#busy = false;
@@ -417,7 +420,7 @@ export class GdStaffLogin extends LitElement {
       if (r.ok) this.#bound(r.data.localAccount);
       else this.#failed(r);
     } else {
-      this.#bindError = r.code;
+      this.#bindError = { code: r.code, retry: false, text: r.body.message };
       this.requestUpdate();
       await this.updateComplete;
       form.querySelector('input')?.focus();
@@ -426,7 +429,7 @@ export class GdStaffLogin extends LitElement {
 
   #onDialogClose(): void {
     this.renderRoot.querySelector('form')?.reset();
-    this.#bindError = '';
+    this.#bindError = null;
     this.requestUpdate();
     this.#trigger?.focus();
   }
@@ -449,7 +452,7 @@ export class GdStaffLogin extends LitElement {
   #renderLoggedOut(m: Messages, lang: GdStaffLoginLang): TemplateResult {
     const err = this.#state === 'error' ? this.#error : null;
     const busy = this.#state === 'logging-in';
-    return html`${err ? html`<span part="error" class="error" role="alert">${errorMessage(err.code, lang)}</span>` : nothing}
+    return html`${err ? html`<span part="error" class="error" role="alert">${errorMessage(err.code, lang, err.text)}</span>` : nothing}
       ${err?.retry
         ? html`<button part="button retry-button" class="btn" @click=${this.refresh}><span part="label">${m.retry}</span></button>`
         : html`<button part="button login-button" class="btn" aria-disabled=${busy || nothing} @click=${this.#onLoginClick}>
@@ -513,7 +516,7 @@ export class GdStaffLogin extends LitElement {
             aria-invalid=${!!err}
             aria-describedby="bind-error"
         /></label>
-        <p id="bind-error" part="dialog-error" class="error" role="alert" ?hidden=${!err}>${err && errorMessage(err, lang)}</p>
+        <p id="bind-error" part="dialog-error" class="error" role="alert" ?hidden=${!err}>${err && errorMessage(err.code, lang, err.text)}</p>
         <div part="dialog-actions" class="actions">
           <button type="button" part="button dialog-button" class="btn quiet" @click=${() => this.#dialog?.close()}>${m.cancel}</button>
           <button part="button dialog-button" class="btn" aria-disabled=${this.#busy || nothing}>${this.#busy ? spinner : nothing}${m.submit}</button>

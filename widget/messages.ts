@@ -1,10 +1,12 @@
 /**
  * User-visible strings of `<gd-staff-login>` in its two languages.
  *
- * Error texts are not here: they come from the one catalogue, `bff/error-codes.ts`, so the BFF's
- * `error_description` and the widget can never drift apart.
+ * Error texts come from the one catalogue, `bff/error-codes.ts`: the BFF sends them with every
+ * error (`message` in both languages), so the widget does not carry the catalogue. Only the
+ * texts the widget must show without a BFF answer are kept here, and a test checks that they
+ * equal the catalogue's.
  */
-import { ERROR_CODES, isErrorCode } from '../bff/error-codes.ts';
+import type { ErrorText } from '../bff/error-codes.ts';
 
 /** The languages the widget speaks. Anything else falls back to `zh-CN` (`en-*` maps to `en`). */
 export type GdStaffLoginLang = 'zh-CN' | 'en';
@@ -56,7 +58,19 @@ export function messages(lang: GdStaffLoginLang): Messages {
   return lang === 'en' ? en : zh;
 }
 
-/** The catalogue text for an error code, in the given language; unknown codes are named as such. */
-export function errorMessage(code: string, lang: GdStaffLoginLang): string {
-  return isErrorCode(code) ? ERROR_CODES[code].message[lang] : messages(lang).unknownError + code;
+/** Errors the widget shows with no BFF answer to take the text from (the BFF is unreachable, or the session ended). */
+export const LOCAL_ERRORS: Record<'bff_unreachable' | 'session_expired', ErrorText> = {
+  bff_unreachable: {
+    'zh-CN': '无法连接本系统的登录服务，请检查网络后重试。',
+    en: 'The login service of this site cannot be reached. Check the network and retry.',
+  },
+  session_expired: {
+    'zh-CN': '登录已超时，请重新登录。',
+    en: 'Your session has expired. Please log in again.',
+  },
+};
+
+/** The text for an error: the BFF's (`text`), else the widget's own, else the code named as unknown. */
+export function errorMessage(code: string, lang: GdStaffLoginLang, text?: Partial<ErrorText>): string {
+  return text?.[lang] ?? LOCAL_ERRORS[code as keyof typeof LOCAL_ERRORS]?.[lang] ?? messages(lang).unknownError + code;
 }

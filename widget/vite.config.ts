@@ -27,64 +27,11 @@ const buildLitExternal: Plugin = {
   },
 };
 
-/** Data (stylesheet, catalogue) needs no mapping back to its source lines. */
-const minifiedData = (code: string) => ({ code, map: { mappings: '' } });
-
-/** Drops each line's indentation, with a line-accurate source map (one segment per line). */
-function stripIndent(code: string): { code: string; map: { version: 3; sources: string[]; names: string[]; mappings: string } } {
-  const vlq = (n: number): string => {
-    let v = n < 0 ? (-n << 1) | 1 : n << 1;
-    let out = '';
-    do {
-      const digit = v & 31;
-      v >>>= 5;
-      out += 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'[v ? digit | 32 : digit];
-    } while (v);
-    return out;
-  };
-  let previous = 0;
-  const lines = code.split('\n').map((line, i) => {
-    const indent = line.length - line.trimStart().length;
-    const segment = 'A' + 'A' + vlq(i ? 1 : 0) + vlq(indent - previous);
-    previous = indent;
-    return [line.slice(indent), segment] as const;
-  });
-  return {
-    code: lines.map(([line]) => line).join('\n'),
-    map: { version: 3, sources: [''], names: [], mappings: lines.map(([, s]) => s).join(';') },
-  };
-}
-
-/**
- * Byte savers that need no dependency, applied to source before bundling (line count kept where
- * it matters, so source maps stay usable):
- * - our templates lose their indentation (whitespace inside Lit templates is not significant in
- *   this element's flex and grid layouts);
- * - the stylesheet is compacted;
- * - the error catalogue keeps only what the widget reads (`message`): `status` and
- *   `platformMessage` serve the BFF.
- */
-const compactSource: Plugin = {
-  name: 'gd-staff-login:compact-source',
-  enforce: 'pre',
-  apply: 'build',
-  transform(code, id) {
-    if (id.endsWith('/widget/styles.ts')) {
-      return minifiedData(code.replace(/css`([^`]*)`/, (_, body: string) =>
-        'css`' + body.replace(/\s+/g, ' ').replace(/\s*([{};,>])\s*/g, '$1').replace(/: /g, ':').replace(/;}/g, '}') + '`',
-      ));
-    }
-    if (id.endsWith('/widget/gd-staff-login.ts')) return stripIndent(code);
-    if (id.endsWith('/bff/error-codes.ts')) return minifiedData(code.replace(/\b(status: \d+,|platformMessage: '[^'\n]*',)/g, ''));
-    return null;
-  },
-};
-
 export default defineConfig({
   root,
   publicDir: false,
   logLevel: litExternal ? 'warn' : 'info',
-  plugins: [compactSource, buildLitExternal],
+  plugins: [buildLitExternal],
   build: {
     outDir: 'dist',
     emptyOutDir: !litExternal,
@@ -102,9 +49,6 @@ export default defineConfig({
       // Vite leaves whitespace in library ES output to keep pure annotations for tree-shaking;
       // these files are final bundles meant to be loaded as they are, so minify fully.
       output: { minify: true },
-      // The catalogue's TABLE2_CODES (for the BFF) is built with Object.entries(…).filter(…):
-      // marking that chain pure lets the widget bundle drop it.
-      treeshake: { manualPureFunctions: ['Object.entries'] },
     },
   },
 });

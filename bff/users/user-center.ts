@@ -92,6 +92,19 @@ export class UserCenter implements LoginRecorder {
     return this.#opened.db;
   }
 
+  /**
+   * Runs a database operation. Our own errors (`already_bound`, …) pass through; anything else
+   * means the database could not answer, reported as 503 `database_unavailable`, never a 500.
+   */
+  async #guard<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (error) {
+      if (error instanceof BffError) throw error;
+      throw new BffError('database_unavailable', { cause: error, detail: `${this.dialect}: ${(error as Error).message}` });
+    }
+  }
+
   async #start(): Promise<void> {
     const { results } = await migrateToLatest(this.#db, this.dialect);
     const applied = (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
@@ -110,49 +123,55 @@ export class UserCenter implements LoginRecorder {
    * removed from the allow-list) does not linger here.
    */
   async recordLogin(user: SessionUser): Promise<LocalAccount | null> {
-    await this.ready;
-    const now = toDbTime(new Date());
-    const details = {} as Record<DetailColumn, string | null>;
-    for (const [field, column] of Object.entries(COLUMNS) as Array<[UserField, DetailColumn]>) {
-      details[column] = this.#fields.has(field) ? (user[field] ?? null) : null;
-    }
-    await this.#db
-      .insertInto('gd_users')
-      .values({ platform_user_id: user.id, ...details, first_login_at: now, last_login_at: now, login_count: 1 })
-      .onConflict((oc) => oc.column('platform_user_id').doUpdateSet({ ...details, last_login_at: now, login_count: sql<number>`gd_users.login_count + 1` }))
-      .execute();
-    return (await this.getBinding(user.id))?.localAccount ?? null;
+    return this.#guard(async () => {
+      await this.ready;
+      const now = toDbTime(new Date());
+      const details = {} as Record<DetailColumn, string | null>;
+      for (const [field, column] of Object.entries(COLUMNS) as Array<[UserField, DetailColumn]>) {
+        details[column] = this.#fields.has(field) ? (user[field] ?? null) : null;
+      }
+      await this.#db
+        .insertInto('gd_users')
+        .values({ platform_user_id: user.id, ...details, first_login_at: now, last_login_at: now, login_count: 1 })
+        .onConflict((oc) => oc.column('platform_user_id').doUpdateSet({ ...details, last_login_at: now, login_count: sql<number>`gd_users.login_count + 1` }))
+        .execute();
+      return (await this.getBinding(user.id))?.localAccount ?? null;
+    });
   }
 
   /** The stored user with its binding, or undefined if that account never logged in here. */
   async getUser(platformUserId: string): Promise<StoredUser | undefined> {
-    await this.ready;
-    const row = await this.#db
-      .selectFrom('gd_users')
-      .leftJoin('gd_bindings', 'gd_bindings.platform_user_id', 'gd_users.platform_user_id')
-      .selectAll('gd_users')
-      .select(['gd_bindings.local_username', 'gd_bindings.local_display_name'])
-      .where('gd_users.platform_user_id', '=', platformUserId)
-      .executeTakeFirst();
-    if (!row) return undefined;
-    const user: Record<string, string> = { id: row.platform_user_id };
-    for (const [field, column] of Object.entries(COLUMNS) as Array<[UserField, DetailColumn]>) {
-      const value = row[column];
-      if (value !== null && this.#fields.has(field)) user[field] = value;
-    }
-    return {
-      user: user as SessionUser,
-      firstLoginAt: fromDbTime(row.first_login_at),
-      lastLoginAt: fromDbTime(row.last_login_at),
-      loginCount: Number(row.login_count),
-      localAccount: row.local_username ? { username: row.local_username, displayName: row.local_display_name ?? row.local_username } : null,
-    };
+    return this.#guard(async () => {
+      await this.ready;
+      const row = await this.#db
+        .selectFrom('gd_users')
+        .leftJoin('gd_bindings', 'gd_bindings.platform_user_id', 'gd_users.platform_user_id')
+        .selectAll('gd_users')
+        .select(['gd_bindings.local_username', 'gd_bindings.local_display_name'])
+        .where('gd_users.platform_user_id', '=', platformUserId)
+        .executeTakeFirst();
+      if (!row) return undefined;
+      const user: Record<string, string> = { id: row.platform_user_id };
+      for (const [field, column] of Object.entries(COLUMNS) as Array<[UserField, DetailColumn]>) {
+        const value = row[column];
+        if (value !== null && this.#fields.has(field)) user[field] = value;
+      }
+      return {
+        user: user as SessionUser,
+        firstLoginAt: fromDbTime(row.first_login_at),
+        lastLoginAt: fromDbTime(row.last_login_at),
+        loginCount: Number(row.login_count),
+        localAccount: row.local_username ? { username: row.local_username, displayName: row.local_display_name ?? row.local_username } : null,
+      };
+    });
   }
 
   async getBinding(platformUserId: string): Promise<Binding | null> {
-    await this.ready;
-    const row = await this.#db.selectFrom('gd_bindings').selectAll().where('platform_user_id', '=', platformUserId).executeTakeFirst();
-    return row ? { localAccount: { username: row.local_username, displayName: row.local_display_name }, boundAt: fromDbTime(row.bound_at) } : null;
+    return this.#guard(async () => {
+      await this.ready;
+      const row = await this.#db.selectFrom('gd_bindings').selectAll().where('platform_user_id', '=', platformUserId).executeTakeFirst();
+      return row ? { localAccount: { username: row.local_username, displayName: row.local_display_name }, boundAt: fromDbTime(row.bound_at) } : null;
+    });
   }
 
   /**
@@ -162,27 +181,31 @@ export class UserCenter implements LoginRecorder {
    *   `local_account_taken` (the local account is bound to another platform account).
    */
   async bind(platformUserId: string, localAccount: LocalAccount): Promise<Binding> {
-    await this.ready;
-    const boundAt = new Date();
-    try {
-      await this.#db
-        .insertInto('gd_bindings')
-        .values({ platform_user_id: platformUserId, local_username: localAccount.username, local_display_name: localAccount.displayName, bound_at: toDbTime(boundAt) })
-        .execute();
-    } catch (error) {
-      if (!isUniqueViolation(error)) throw error;
-      // Which constraint was hit: the platform account's own row decides.
-      const existing = await this.getBinding(platformUserId);
-      throw new BffError(existing ? 'already_bound' : 'local_account_taken', { cause: error });
-    }
-    return { localAccount: { ...localAccount }, boundAt };
+    return this.#guard(async () => {
+      await this.ready;
+      const boundAt = new Date();
+      try {
+        await this.#db
+          .insertInto('gd_bindings')
+          .values({ platform_user_id: platformUserId, local_username: localAccount.username, local_display_name: localAccount.displayName, bound_at: toDbTime(boundAt) })
+          .execute();
+      } catch (error) {
+        if (!isUniqueViolation(error)) throw error;
+        // Which constraint was hit: the platform account's own row decides.
+        const existing = await this.getBinding(platformUserId);
+        throw new BffError(existing ? 'already_bound' : 'local_account_taken', { cause: error });
+      }
+      return { localAccount: { ...localAccount }, boundAt };
+    });
   }
 
   /** Removes the binding; false when there was none. */
   async unbind(platformUserId: string): Promise<boolean> {
-    await this.ready;
-    const result = await this.#db.deleteFrom('gd_bindings').where('platform_user_id', '=', platformUserId).executeTakeFirst();
-    return Number(result.numDeletedRows) > 0;
+    return this.#guard(async () => {
+      await this.ready;
+      const result = await this.#db.deleteFrom('gd_bindings').where('platform_user_id', '=', platformUserId).executeTakeFirst();
+      return Number(result.numDeletedRows) > 0;
+    });
   }
 
   /** Stored audit events, newest first (for the host's audit pages and for tests). */

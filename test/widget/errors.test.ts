@@ -1,4 +1,5 @@
 import { ERROR_CODES } from '../../bff/error-codes.ts';
+import { LOCAL_ERRORS } from '../../widget/messages.ts';
 import {
   advanceClock,
   assert,
@@ -18,6 +19,10 @@ import {
 describe('<gd-staff-login> errors', () => {
   beforeEach(clearCookies);
   afterEach(unmountAll);
+
+  it('keeps its own texts (shown without a BFF answer) equal to the catalogue', () => {
+    for (const [code, text] of Object.entries(LOCAL_ERRORS)) deepEqual(text, ERROR_CODES[code as keyof typeof LOCAL_ERRORS].message);
+  });
 
   it('says the BFF cannot be reached (network failure) and retries on request', async () => {
     const m = mount({ base: '/down/auth' });

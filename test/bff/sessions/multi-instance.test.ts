@@ -126,7 +126,7 @@ describe('sessions shared through Redis by two BFF processes', { skip: skipWitho
         const meResponse = await before.request(new URL('auth/me', base).href);
         const meText = await meResponse.text();
         assert.equal(meResponse.status, 503, `${base} /me`);
-        assert.deepEqual(JSON.parse(meText), { error: 'store_unavailable', error_description: ERROR_CODES.store_unavailable.message.en });
+        assert.deepEqual(JSON.parse(meText), { error: 'store_unavailable', error_description: ERROR_CODES.store_unavailable.message.en, message: ERROR_CODES.store_unavailable.message });
         assert.deepEqual(meResponse.headers.getSetCookie(), [], 'no cookie is set or cleared');
         assert.doesNotMatch(meText, /\bat \S+ \(|Error:|ECONNREFUSED/, 'no stack trace or internals');
 

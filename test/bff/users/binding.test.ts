@@ -7,6 +7,7 @@ import { TestBrowser } from '../../helpers/browser.ts';
 import { login, me, startStack, type Stack } from '../../helpers/stack.ts';
 import { createBff, type Bff } from '../../../bff/index.ts';
 import { DIALECTS } from './dialects.ts';
+import { ERROR_CODES } from '../../../bff/error-codes.ts';
 
 const LOCAL = { username: 'lisi.local', password: 'Local@2026' };
 const ZHANGWEI_ID = 'gd-4400-000001';
@@ -124,7 +125,7 @@ for (const dialect of DIALECTS) {
       for (const attempt of [{ username: 'wangfang.local', password: 'Local@2025' }, { username: 'nobody.local', password: 'Local@2026' }]) {
         const answer = await bind(lina, stack, attempt);
         assert.equal(answer.status, 400);
-        assert.deepEqual(answer.body, { error: 'invalid_local_credentials', error_description: 'Wrong local username or password.' });
+        assert.deepEqual(answer.body, { error: 'invalid_local_credentials', error_description: 'Wrong local username or password.', message: ERROR_CODES.invalid_local_credentials.message });
       }
       const failures = await stack.bff.users.listAuditEvents({ type: 'bind', accountId: LINA_ID });
       assert.deepEqual(failures.slice(0, 2).map((e) => `${e.outcome}:${e.detail}`), ['failure:invalid_local_credentials', 'failure:invalid_local_credentials']);
@@ -241,7 +242,7 @@ describe('account binding switched off (no verifyLocalAccount hook)', () => {
     assert.equal((await me(browser, stack)).body.binding, false);
     for (const answer of [await bind(browser, stack), await unbind(browser, stack)]) {
       assert.equal(answer.status, 404);
-      assert.deepEqual(answer.body, { error: 'binding_disabled', error_description: 'Account binding is not enabled on this system.' });
+      assert.deepEqual(answer.body, { error: 'binding_disabled', error_description: 'Account binding is not enabled on this system.', message: ERROR_CODES.binding_disabled.message });
     }
   });
 });

@@ -5,6 +5,8 @@
  * option of the same meaning for `createBff(options)`. Values are validated once, at start-up;
  * a mistake stops the process with a message that names the variable and says how to fix it.
  */
+import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { z } from 'zod';
 
@@ -52,6 +54,8 @@ export interface BffConfig {
   userFields: UserField[];
   userFieldMap: Record<UserField, string>;
   platformTimeoutMs: number;
+  /** A private CA the platform's https certificate chains to, trusted in addition to the system roots. */
+  platformCa: { file: string; pem: string } | undefined;
   session: {
     idleMs: number;
     absoluteMs: number;
@@ -94,6 +98,7 @@ export interface BffOptions {
   userFields?: UserField[] | string;
   userFieldMap?: Partial<Record<UserField, string>> | string;
   platformTimeoutMs?: number;
+  platformCaFile?: string;
   sessionIdleMinutes?: number;
   sessionMaxHours?: number;
   sessionTouchSeconds?: number;
@@ -133,6 +138,7 @@ export const ENV_NAMES = {
   userFields: 'GD_USER_FIELDS',
   userFieldMap: 'GD_USER_FIELD_MAP',
   platformTimeoutMs: 'GD_PLATFORM_TIMEOUT_MS',
+  platformCaFile: 'GD_PLATFORM_CA_FILE',
   sessionIdleMinutes: 'GD_SESSION_IDLE_MINUTES',
   sessionMaxHours: 'GD_SESSION_MAX_HOURS',
   sessionTouchSeconds: 'GD_SESSION_TOUCH_SECONDS',
@@ -234,6 +240,7 @@ const schema = z.object({
     )
     .optional(),
   platformTimeoutMs: int(200, 60_000).default(5000),
+  platformCaFile: z.string().trim().min(1, 'must be the path of a PEM file').optional(),
   sessionIdleMinutes: int(1, 24 * 60).default(30),
   sessionMaxHours: int(1, 7 * 24).default(8),
   sessionTouchSeconds: int(0, 3600).default(60),
@@ -296,6 +303,38 @@ function parseTrustProxy(value: boolean | number | string): TrustProxy | string 
   return entries;
 }
 
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
+
+/**
+ * Reads GD_PLATFORM_CA_FILE: a PEM file holding one or more CA certificates (a department's
+ * private CA on a government network). Each certificate must be readable; the file is read once.
+ */
+function readPlatformCa(file: string, fail: (message: string) => never): { file: string; pem: string } {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    fail(
+      code === 'ENOENT'
+        ? `file not found: ${file} (give the PEM file of the CA that signed the platform's https certificate)`
+        : `cannot read ${file} (${code ?? (error as Error).message})`,
+    );
+  }
+  const blocks = text.match(PEM_CERTIFICATE) ?? [];
+  if (!text.includes('-----BEGIN CERTIFICATE-----') || blocks.length === 0) {
+    fail(`${file} contains no PEM certificate (-----BEGIN CERTIFICATE-----); give the CA certificate in PEM form, not a key or DER file`);
+  }
+  blocks.forEach((block, i) => {
+    try {
+      new X509Certificate(block);
+    } catch (error) {
+      fail(`certificate ${i + 1} in ${file} cannot be read (${(error as Error).message})`);
+    }
+  });
+  return { file, pem: blocks.join('\n') };
+}
+
 /** A union's own message is "Invalid input"; the message of the branch that was meant says how to fix it. */
 function explain(issue: z.core.$ZodIssue): string {
   if (issue.code !== 'invalid_union') return issue.message;
@@ -346,6 +385,7 @@ export function resolveConfig(options: BffOptions = {}, env: Record<string, stri
     fail('platformUrl', `must use https:// in production (got ${platformUrl.origin}); the local sandbox over http needs GD_MODE=development`);
   }
   if (platformUrl.search || platformUrl.hash) fail('platformUrl', 'must not have a query string or fragment');
+  const platformCa = o.platformCaFile === undefined ? undefined : readPlatformCa(o.platformCaFile, (message) => fail('platformCaFile', message));
 
   const redirectUri = new URL(o.redirectUri);
   if (redirectUri.hash) fail('redirectUri', 'must not have a fragment (RFC 6749 section 3.1.2)');
@@ -389,6 +429,7 @@ export function resolveConfig(options: BffOptions = {}, env: Record<string, stri
     userFields: [...new Set(o.userFields)],
     userFieldMap: { ...DEFAULT_USER_FIELD_MAP, ...(o.userFieldMap as Partial<Record<UserField, string>> | undefined) },
     platformTimeoutMs: o.platformTimeoutMs,
+    platformCa,
     session: {
       idleMs: o.sessionIdleMinutes * 60_000,
       absoluteMs: o.sessionMaxHours * 3_600_000,

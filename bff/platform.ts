@@ -4,6 +4,8 @@
  * no platform response body ever travels further than the log.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { rootCertificates } from 'node:tls';
+import { Agent, fetch, type Dispatcher, type RequestInit, type Response } from 'undici';
 import type { BffConfig } from './config.ts';
 import { BffError } from './errors.ts';
 import { TABLE2_CODES, type ErrorCode } from './error-codes.ts';
@@ -94,6 +96,29 @@ async function readBody(response: Response): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/**
+ * Connection pools for platform calls: one trusting the system roots, and one per configuration
+ * that names a private CA (GD_PLATFORM_CA_FILE). Always our own undici Agent, never the global
+ * dispatcher, which Node's bundled fetch may have installed from its own copy of undici.
+ */
+const systemRootsAgent = new Agent();
+const caAgents = new WeakMap<BffConfig, Agent>();
+
+/** With a configured CA, trust it in addition to the system roots (`ca` replaces the defaults). */
+function dispatcherFor(config: BffConfig): Dispatcher {
+  if (!config.platformCa) return systemRootsAgent;
+  let agent = caAgents.get(config);
+  if (!agent) {
+    agent = new Agent({ connect: { ca: [...rootCertificates, config.platformCa.pem] } });
+    caAgents.set(config, agent);
+  }
+  return agent;
+}
+
+/**
+ * Every platform call, with or without a private CA, goes through undici's own `fetch` (Node's
+ * global fetch bundles another copy of undici and cannot take a CA).
+ */
 async function callPlatform(config: BffConfig, url: URL, init: RequestInit): Promise<Record<string, unknown>> {
   let response: Response;
   try {
@@ -101,6 +126,7 @@ async function callPlatform(config: BffConfig, url: URL, init: RequestInit): Pro
       ...init,
       redirect: 'manual',
       signal: AbortSignal.timeout(config.platformTimeoutMs),
+      dispatcher: dispatcherFor(config),
     });
   } catch (error) {
     const name = (error as Error).name;

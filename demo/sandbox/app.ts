@@ -4,6 +4,7 @@
  * demand and an injectable clock. See demo/sandbox/README.md.
  */
 import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import cookieParser from 'cookie-parser';
@@ -268,12 +269,18 @@ export interface StartSandboxOptions extends SandboxOptions {
   port?: number;
   /** Default 127.0.0.1. */
   host?: string;
+  /**
+   * Serve over https (node:https) on the same routes, with this certificate and key (PEM text).
+   * The platform's cookies are then Secure. Default: plain http.
+   */
+  tls?: { cert: string | Buffer; key: string | Buffer };
 }
 
 export interface RunningSandbox {
-  /** Base URL, e.g. http://127.0.0.1:4100 (no trailing slash). */
+  /** Base URL, e.g. http://127.0.0.1:4100 or https://127.0.0.1:4100 with `tls` (no trailing slash). */
   url: string;
   sandbox: Sandbox;
+  /** A node:http server, or a node:https one (a subclass of tls.Server) with `tls`. */
   server: Server;
   /** Stop listening and drop open keep-alive connections, so tests end at once. */
   close(): Promise<void>;
@@ -281,7 +288,10 @@ export interface RunningSandbox {
 
 export async function startSandbox(options: StartSandboxOptions): Promise<RunningSandbox> {
   const sandbox = createSandbox(options);
-  const server = createServer(sandbox.app);
+  // Express sees the TLS socket (req.secure), so cookieOptions() marks the platform's cookies Secure.
+  const server: Server = options.tls
+    ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, sandbox.app)
+    : createServer(sandbox.app);
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -295,7 +305,7 @@ export async function startSandbox(options: StartSandboxOptions): Promise<Runnin
   const shown = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
   const urlHost = shown.includes(':') ? `[${shown}]` : shown;
   return {
-    url: `http://${urlHost}:${port}`,
+    url: `${options.tls ? 'https' : 'http'}://${urlHost}:${port}`,
     sandbox,
     server,
     close: () =>

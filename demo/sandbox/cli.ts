@@ -3,6 +3,7 @@
  * `main(argv)` is also what the `gd-staff-login sandbox` command calls.
  */
 import { realpathSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import pino from 'pino';
@@ -23,10 +24,30 @@ export const USAGE = `Usage: gd-staff-login sandbox [options]
   --refresh-token-ttl S    refresh token lifetime in seconds (default 2592000)
   --no-rotate-refresh      keep the same refresh token on refresh (default: rotate)
   --public-url URL         external base URL for the QR code (default: from the request)
+  --tls-cert FILE          serve over https with this PEM certificate (chain) ...
+  --tls-key FILE           ... and this PEM private key (both or neither; default: plain http)
   --quiet                  no request log
   -h, --help               this help`;
 
 class UsageError extends Error {}
+
+/** Reads the --tls-cert / --tls-key files; a missing or non-PEM file is a one-line usage error. */
+async function readTls(certFile: string, keyFile: string): Promise<{ cert: string; key: string }> {
+  const read = async (flag: string, file: string, marker: RegExp, what: string) => {
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (error) {
+      throw new UsageError(`--${flag} ${file}: cannot read the file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    }
+    if (!marker.test(text)) throw new UsageError(`--${flag} ${file}: not a PEM ${what}`);
+    return text;
+  };
+  return {
+    cert: await read('tls-cert', certFile, /-----BEGIN CERTIFICATE-----/, 'certificate (-----BEGIN CERTIFICATE-----)'),
+    key: await read('tls-key', keyFile, /-----BEGIN [A-Z ]*PRIVATE KEY-----/, 'private key (-----BEGIN … PRIVATE KEY-----)'),
+  };
+}
 
 function int(name: string, value: string | undefined, min: number, max: number): number | undefined {
   if (value === undefined) return undefined;
@@ -71,6 +92,8 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
           'refresh-token-ttl': { type: 'string' },
           'no-rotate-refresh': { type: 'boolean' },
           'public-url': { type: 'string' },
+          'tls-cert': { type: 'string' },
+          'tls-key': { type: 'string' },
           quiet: { type: 'boolean' },
           help: { type: 'boolean', short: 'h' },
         },
@@ -90,6 +113,10 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
     if (v['public-url'] !== undefined && !/^https?:\/\/[^/]+/.test(v['public-url'])) {
       throw new UsageError(`--public-url must be an absolute http(s) URL (got "${v['public-url']}")`);
     }
+    if ((v['tls-cert'] === undefined) !== (v['tls-key'] === undefined)) {
+      throw new UsageError('--tls-cert and --tls-key go together: give both to serve over https, or neither for http');
+    }
+    const tls = v['tls-cert'] === undefined ? undefined : await readTls(v['tls-cert'], v['tls-key']!);
     const clientsFile = v.clients ?? io.env['SANDBOX_CLIENTS'] ?? DEFAULT_CLIENTS_FILE;
     const accountsFile = v.accounts ?? io.env['SANDBOX_ACCOUNTS'] ?? DEFAULT_ACCOUNTS_FILE;
     const [clients, accounts] = await Promise.all([loadClients(clientsFile), loadAccounts(accountsFile)]);
@@ -107,6 +134,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
       ...(accessTtl === undefined ? {} : { accessTokenTtlSeconds: accessTtl }),
       ...(refreshTtl === undefined ? {} : { refreshTokenTtlSeconds: refreshTtl }),
       ...(v['public-url'] === undefined ? {} : { publicUrl: v['public-url'] }),
+      ...(tls === undefined ? {} : { tls }),
       ...(v.quiet ? {} : { logger: pino({ name: 'sandbox', level: 'info' }) }),
     });
     const demo = accounts.find((a) => a.account === 'zhangwei') ?? accounts[0];

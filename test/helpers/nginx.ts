@@ -3,16 +3,16 @@
  * directory of its own, and a main config that includes a site config (docs/nginx.conf.example
  * with its names and paths substituted). Runs in the foreground as a child process.
  */
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { findExecutable } from './child.ts';
+import { OPENSSL } from './tls.ts';
 
 export const NGINX = findExecutable('nginx');
-export const OPENSSL = findExecutable('openssl');
+export { OPENSSL };
 
 /** `skip` value for tests that need nginx: false when installed, else the reason. */
 export const skipWithoutNginx: string | false = !NGINX
@@ -21,18 +21,8 @@ export const skipWithoutNginx: string | false = !NGINX
     ? 'openssl is not installed: apt-get install openssl'
     : false;
 
-/** A fresh self-signed certificate for localhost and 127.0.0.1 (one day). */
-export async function selfSignedCertificate(dir: string): Promise<{ cert: string; key: string }> {
-  const cert = join(dir, 'localhost.crt');
-  const key = join(dir, 'localhost.key');
-  await promisify(execFile)(OPENSSL!, [
-    'req', '-x509', '-nodes', '-days', '1',
-    '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1',
-    '-keyout', key, '-out', cert,
-    '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1',
-  ]);
-  return { cert, key };
-}
+/** A fresh self-signed certificate for localhost and 127.0.0.1 (one day); shared with other TLS tests. */
+export { selfSignedCertificate } from './tls.ts';
 
 /** Replaces each `from` with its `to`; throws when one is missing (the example changed). */
 export function substitute(template: string, replacements: ReadonlyArray<readonly [string, string]>): string {

@@ -7,6 +7,7 @@
  * in the sandbox with exactly those values, so overriding them works end to end.
  */
 import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { createServer, type RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createBff, ConfigError, type Bff, type BffOptions, type BffDependencies } from '../bff/index.ts';
@@ -27,6 +28,12 @@ export interface DemoSettings {
   bffDeps?: BffDependencies;
   /** Puts something in front of the demo site (the go-live tests' deliberately broken variants). */
   wrapSite?: (site: RequestListener, bff: Bff) => RequestListener;
+  /**
+   * Serve the sandbox over https with this certificate and key (PEM files); the BFF then reaches
+   * it at https://127.0.0.1:PORT and trusts `caFile` (default: the certificate itself, when it is
+   * self-signed) as GD_PLATFORM_CA_FILE. The certificate must name 127.0.0.1 (subjectAltName).
+   */
+  sandboxTls?: { certFile: string; keyFile: string; caFile?: string | undefined };
 }
 
 function portFrom(env: Record<string, string | undefined>, name: string, fallback: number): number {
@@ -37,10 +44,11 @@ function portFrom(env: Record<string, string | undefined>, name: string, fallbac
   return port;
 }
 
-export async function startDemo({ port, sandboxPort, env, logLevel, bffOptions = {}, bffDeps = {}, wrapSite }: DemoSettings) {
+export async function startDemo({ port, sandboxPort, env, logLevel, bffOptions = {}, bffDeps = {}, wrapSite, sandboxTls }: DemoSettings) {
   const sandboxClients = await loadClients(env.SANDBOX_CLIENTS ?? DEFAULT_CLIENTS_FILE);
   const accounts = await loadAccounts(env.SANDBOX_ACCOUNTS ?? DEFAULT_ACCOUNTS_FILE);
-  const sandbox = await startSandbox({ clients: sandboxClients, accounts, port: sandboxPort, host: '127.0.0.1' });
+  const tls = sandboxTls && { cert: await readFile(sandboxTls.certFile, 'utf8'), key: await readFile(sandboxTls.keyFile, 'utf8') };
+  const sandbox = await startSandbox({ clients: sandboxClients, accounts, port: sandboxPort, host: '127.0.0.1', ...(tls ? { tls } : {}) });
 
   // Listen first: with PORT=0 (tests) the redirect URI needs the port the system picked.
   const server = createServer();
@@ -56,6 +64,7 @@ export async function startDemo({ port, sandboxPort, env, logLevel, bffOptions =
     // A fresh secret each run unless one is given: it lives only in this process and the sandbox.
     clientSecret: env.GD_CLIENT_SECRET ?? randomBytes(24).toString('base64url'),
     redirectUri: env.GD_REDIRECT_URI ?? `${siteOrigin}/auth/callback`,
+    ...(sandboxTls ? { platformCaFile: sandboxTls.caFile ?? env.GD_PLATFORM_CA_FILE ?? sandboxTls.certFile } : {}),
   };
   const template = sandboxClients.find((c) => c.client_id === settings.clientId) ?? sandboxClients[0]!;
   sandbox.sandbox.upsertClient({
@@ -94,7 +103,11 @@ export async function startDemo({ port, sandboxPort, env, logLevel, bffOptions =
 if (import.meta.url === `file://${process.argv[1]}`) {
   try {
     const env = process.env;
-    const demo = await startDemo({ port: portFrom(env, 'PORT', 3000), sandboxPort: portFrom(env, 'SANDBOX_PORT', 4100), env });
+    if (!env.SANDBOX_TLS_CERT !== !env.SANDBOX_TLS_KEY) {
+      throw new ConfigError(env.SANDBOX_TLS_CERT ? 'SANDBOX_TLS_KEY' : 'SANDBOX_TLS_CERT', 'SANDBOX_TLS_CERT and SANDBOX_TLS_KEY go together (PEM files); set both to run the sandbox over https, or neither');
+    }
+    const sandboxTls = env.SANDBOX_TLS_CERT ? { certFile: env.SANDBOX_TLS_CERT, keyFile: env.SANDBOX_TLS_KEY!, caFile: env.GD_PLATFORM_CA_FILE } : undefined;
+    const demo = await startDemo({ port: portFrom(env, 'PORT', 3000), sandboxPort: portFrom(env, 'SANDBOX_PORT', 4100), env, sandboxTls });
     console.log(`
   示例业务系统 / demo business system:  ${demo.url}
   平台沙箱 / platform sandbox:          ${demo.sandboxUrl}

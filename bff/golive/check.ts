@@ -7,7 +7,8 @@
  *
  * 1. 登录功能: log in through `<gd-staff-login>` and the platform's form; `/auth/me` answers the
  *    user and the page shows the name; the authorize redirect the browser followed is https;
- *    nothing the browser received holds the client secret or a token (see scan.ts).
+ *    nothing the browser received holds the client secret or a token (see scan.ts). A platform
+ *    behind a private CA is checked with `--platform-ca FILE` (see platform-trust.ts).
  * 2. 账号绑定: the widget's bind dialog links the local test account; `/auth/me` says `bound`.
  * 3. 退出功能: log out through the widget; the browser passes through the platform's logout,
  *    the old session cookie is refused, and the next login asks for credentials again (5.3, 7.1.3).
@@ -19,6 +20,7 @@ import type { Browser, BrowserContext, Locator, Page, Response } from 'playwrigh
 import { GoLiveError, defaultIo, usageError, writeOutputs, type CommandIo } from './cli-support.ts';
 import { chromiumPath, launchChromium } from './chromium.ts';
 import { readDescription } from './describe.ts';
+import { chromiumArgsFor, readPlatformCa, trustRemark, verifyPlatformCertificate, type PlatformTrust } from './platform-trust.ts';
 import { LeakScanner, RULE_ZH } from './scan.ts';
 import {
   ACCESS_SYSTEM,
@@ -60,6 +62,12 @@ export interface CheckOptions {
   localPassword?: string | undefined;
   /** Expected platform base URL; the authorize redirect must go there. */
   platformUrl?: string | undefined;
+  /**
+   * PEM file of the CA the platform's https certificate chains to (a private CA). The check
+   * verifies `platformUrl`'s certificate against it and lets its Chromium accept exactly that
+   * certificate. Needs `platformUrl`, and a Chromium the check launches itself (not `browser`).
+   */
+  platformCaFile?: string | undefined;
   /** The client secret to look for (never written anywhere). */
   clientSecret?: string | undefined;
   /** The variable the secret came from, for the evidence. */
@@ -170,6 +178,8 @@ class Run {
   readonly siteOrigin: string;
   readonly mePath: string;
   platformOrigin: string | undefined;
+  /** The platform certificate verified against --platform-ca, when given. */
+  trust: PlatformTrust | undefined;
 
   constructor(
     readonly context: BrowserContext,
@@ -418,6 +428,10 @@ function judgeHttpsAndSecrets(run: Run, authorizeUrl: string | undefined, scanne
       }
     }
   }
+  if (run.trust) {
+    if (!run.trust.verified) passed = false;
+    remarks.push(trustRemark(run.trust));
+  }
   const https = passed;
   const t = scanTotals(scan);
   const what =
@@ -619,11 +633,22 @@ async function checkLogout(run: Run, me: MeAnswer | undefined, selectors: Platfo
 export async function runCheck(options: CheckOptions): Promise<GoLiveReport> {
   const startedAt = new Date().toISOString();
   const selectors = { ...SANDBOX_SELECTORS, ...options.selectors };
-  const browser = options.browser ?? (await launchChromium(options.chromiumPath ?? chromiumPath(undefined, process.env)));
+  let trust: PlatformTrust | undefined;
+  const trustStarted = Date.now();
+  if (options.platformCaFile) {
+    if (!options.platformUrl) throw new GoLiveError('usage', '--platform-ca needs --platform-url: the platform whose certificate is to be verified');
+    if (options.browser) throw new Error('platformCaFile: the check launches its own Chromium to accept the verified platform certificate; do not pass a browser');
+    trust = await verifyPlatformCertificate(new URL(options.platformUrl), await readPlatformCa(options.platformCaFile), options.timeoutMs ?? 15_000);
+  }
+  const browser = options.browser ?? (await launchChromium(options.chromiumPath ?? chromiumPath(undefined, process.env), chromiumArgsFor(trust)));
   const context = await browser.newContext({ locale: 'zh-CN', serviceWorkers: 'block' });
   const page = await context.newPage();
   page.setDefaultTimeout(options.timeoutMs ?? 15_000);
   const run = new Run(context, page, options);
+  if (trust) {
+    run.trust = trust;
+    run.step('login-https-secrets', trust.verified, `平台证书经 --platform-ca 校验（${trust.endpoint}：${trust.verified ? `${trust.leaf!.subject}，颁发者 ${trust.leaf!.issuer}` : (trust.error ?? '未通过')}）`, trustStarted);
+  }
   const outcomes = new Map<RowId, Outcome>();
   try {
     const login = await checkLogin(run, selectors);
@@ -696,6 +721,8 @@ export const CHECK_USAGE = `用法 / usage: gd-staff-login check --site URL --ac
   --local-user U             业务系统本地测试账号，用于验证账号绑定（或 GD_CHECK_LOCAL_USER）
   --local-password P         （或 GD_CHECK_LOCAL_PASSWORD）
   --platform-url URL         期望的平台地址；授权跳转必须去这里
+  --platform-ca FILE         平台 https 证书所属的私有 CA（PEM，与 BFF 的 GD_PLATFORM_CA_FILE 相同），需同时给出
+                             --platform-url：先按该 CA 和系统根证书校验平台证书，浏览器只放行这张证书
   --client-secret-env NAME   从哪个环境变量读取 client_secret 的值用于扫描（默认 GD_CLIENT_SECRET）
   --describe FILE            form 命令的描述文件，用于填写“接入单位”“业务系统”
   --unit TEXT, --system TEXT 直接给出接入单位、业务系统名称
@@ -734,6 +761,7 @@ export async function checkOptionsFromArgv(argv: string[], io: CommandIo): Promi
         'local-user': { type: 'string' },
         'local-password': { type: 'string' },
         'platform-url': { type: 'string' },
+        'platform-ca': { type: 'string' },
         'client-secret-env': { type: 'string' },
         describe: { type: 'string' },
         unit: { type: 'string' },
@@ -769,6 +797,14 @@ export async function checkOptionsFromArgv(argv: string[], io: CommandIo): Promi
   if (values['platform-url'] !== undefined && !URL.canParse(values['platform-url'])) {
     throw new GoLiveError('usage', `--platform-url must be an absolute URL (got "${values['platform-url']}")`);
   }
+  // Shown in the evidence as given (relative to the working directory).
+  const platformCaFile = values['platform-ca'] === undefined ? undefined : io.cwd ? resolve(io.cwd, values['platform-ca']) : values['platform-ca'];
+  if (platformCaFile !== undefined) {
+    if (values['platform-url'] === undefined || new URL(values['platform-url']).protocol !== 'https:') {
+      throw new GoLiveError('usage', `--platform-ca needs --platform-url with the platform's https address (the certificate to verify)`);
+    }
+    await readPlatformCa(platformCaFile);
+  }
   const timeout = values.timeout === undefined ? undefined : Number(values.timeout);
   if (timeout !== undefined && (!Number.isInteger(timeout) || timeout < 500 || timeout > 300_000)) {
     throw new GoLiveError('usage', `--timeout must be a whole number of milliseconds between 500 and 300000 (got "${values.timeout}")`);
@@ -791,6 +827,7 @@ export async function checkOptionsFromArgv(argv: string[], io: CommandIo): Promi
     localUser: values['local-user'] ?? env.GD_CHECK_LOCAL_USER,
     localPassword: values['local-password'] ?? env.GD_CHECK_LOCAL_PASSWORD,
     platformUrl: values['platform-url'],
+    platformCaFile,
     clientSecret: env[secretVariable] || undefined,
     clientSecretSource: secretVariable,
     base: values.base,

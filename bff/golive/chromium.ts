@@ -23,8 +23,11 @@ export function chromiumPath(flag: string | undefined, env: Record<string, strin
   return flag || env.CHROMIUM_PATH || DEFAULT_CHROMIUM_PATH;
 }
 
-/** Launches headless Chromium; a missing executable gets a message that says how to fix it. */
-export async function launchChromium(executablePath: string): Promise<Browser> {
+/**
+ * Launches headless Chromium; a missing executable gets a message that says how to fix it.
+ * `extraArgs` come after CHROMIUM_ARGS (the check's certificate pin for --platform-ca).
+ */
+export async function launchChromium(executablePath: string, extraArgs: readonly string[] = []): Promise<Browser> {
   try {
     await access(executablePath, constants.X_OK);
   } catch {
@@ -32,5 +35,5 @@ export async function launchChromium(executablePath: string): Promise<Browser> {
       `Chromium not found at ${executablePath}: install it (apt-get install chromium) or pass --chromium PATH / set CHROMIUM_PATH`,
     );
   }
-  return chromium.launch({ executablePath, args: CHROMIUM_ARGS, headless: true });
+  return chromium.launch({ executablePath, args: [...CHROMIUM_ARGS, ...extraArgs], headless: true });
 }

@@ -2,13 +2,18 @@
  * Processes for `login.ts`: argv[2] is `sandbox` (the platform) or `bff` (the business system
  * with the BFF). Each in its own process, so the BFF's time is not mixed with the platform's.
  *
- * The BFF process measures itself without touching the product: a middleware in front of the
- * BFF opens an AsyncLocalStorage context per request, a wrapper around the global `fetch` (what
- * the BFF calls the platform with) adds the time of each platform call, body included, to that
- * context, and the response carries `Server-Timing: bff;dur=…, platform;dur=…`, where `bff` is
- * the handler's time minus its platform calls.
+ * Nothing is added to the product to measure it:
+ * - the BFF process puts a middleware in front of the BFF that answers
+ *   `Server-Timing: handler;dur=…` (the time from the request to the response head);
+ * - the sandbox process puts a timing relay in front of the sandbox (the BFF's platform URL):
+ *   it files the time of each token and getuserinfodetail call under the login's authorization
+ *   code (the token request carries the code, its answer the access token, getuserinfodetail the
+ *   access token again); the parent asks for these with `{ timings: true }`.
+ * The BFF's added time for a login is then its handlers' time minus the platform's time for that
+ * code; loopback transfer and the BFF's HTTP client work count as the BFF's (an upper bound).
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
+import { Agent, createServer, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { RequestHandler } from 'express';
 import { startSandbox } from '../../demo/sandbox/app.ts';
 import { loadClients, DEFAULT_CLIENTS_FILE } from '../../demo/sandbox/data.ts';
@@ -28,40 +33,70 @@ async function sandboxRole() {
   const accounts = makeAccounts(Number(process.env.BENCH_ACCOUNTS ?? 1000), 'bench');
   const sandbox = await startSandbox({ clients: await loadClients(DEFAULT_CLIENTS_FILE), accounts, host: '127.0.0.1' });
   sandbox.server.keepAliveTimeout = 30_000;
-  process.on('message', async (message: { register?: true; redirectUri: string; clientSecret: string }) => {
+  const target = new URL(sandbox.url);
+  const agent = new Agent({ keepAlive: true });
+  const platformMsByCode = new Map<string, number>();
+  const codeByAccessToken = new Map<string, string>();
+  const relay = createServer((req, res) => {
+    const t0 = performance.now();
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const isToken = req.url?.startsWith('/oauth/token') ?? false;
+      const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+      const code = isToken ? (new URLSearchParams(body.toString()).get('code') ?? undefined) : bearer ? codeByAccessToken.get(bearer) : undefined;
+      const upstream = httpRequest({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers, agent }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        const out: Buffer[] = [];
+        answer.on('data', (chunk: Buffer) => {
+          out.push(chunk);
+          res.write(chunk);
+        });
+        answer.on('end', () => {
+          res.end();
+          if (code === undefined) return;
+          platformMsByCode.set(code, (platformMsByCode.get(code) ?? 0) + performance.now() - t0);
+          if (isToken) {
+            try {
+              const token = (JSON.parse(Buffer.concat(out).toString()) as { access_token?: string }).access_token;
+              if (token) codeByAccessToken.set(token, code);
+            } catch {
+              // not JSON: that login fails
+            }
+          } else if (bearer) {
+            codeByAccessToken.delete(bearer);
+          }
+        });
+      });
+      upstream.on('error', () => res.destroy());
+      upstream.end(body);
+    });
+  });
+  relay.keepAliveTimeout = 30_000;
+  await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', () => resolve()));
+  process.on('message', async (message: { register?: true; timings?: true; redirectUri: string; clientSecret: string }) => {
+    if (message.timings) {
+      process.send!({ timings: Object.fromEntries(platformMsByCode) });
+      platformMsByCode.clear();
+    }
     if (!message.register) return;
     await registerHost(sandbox, message);
     process.send!({ register: 'done' });
   });
   answerCpu();
-  process.send!({ ready: { url: sandbox.url } });
+  process.send!({ ready: { url: `http://127.0.0.1:${(relay.address() as AddressInfo).port}` } });
 }
 
 async function bffRole() {
-  const timing = new AsyncLocalStorage<{ platformMs: number }>();
-  const realFetch = globalThis.fetch;
-  globalThis.fetch = async function timedFetch(input, init) {
-    const context = timing.getStore();
-    const t0 = performance.now();
-    try {
-      const response = await realFetch(input, init);
-      // Read the body here so that its transfer counts as platform time too.
-      const body = await response.arrayBuffer();
-      return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
-    } finally {
-      if (context) context.platformMs += performance.now() - t0;
-    }
-  };
   const serverTiming: RequestHandler = (_req, res, next) => {
-    const context = { platformMs: 0 };
     const t0 = performance.now();
     const writeHead = res.writeHead;
     res.writeHead = function (this: typeof res, ...args: Parameters<typeof writeHead>) {
-      const total = performance.now() - t0;
-      this.setHeader('Server-Timing', `bff;dur=${(total - context.platformMs).toFixed(3)}, platform;dur=${context.platformMs.toFixed(3)}`);
+      this.setHeader('Server-Timing', `handler;dur=${(performance.now() - t0).toFixed(3)}`);
       return writeHead.apply(this, args);
     } as typeof writeHead;
-    timing.run(context, next);
+    next();
   };
   const redisUrl = process.env.BENCH_REDIS_URL;
   const host = await startHost({ platformUrl: process.env.BENCH_PLATFORM_URL!, bffOptions: redisUrl ? { redisUrl } : {}, before: [serverTiming] });

@@ -51,6 +51,9 @@ export const styles = css`
     gap: var(--_gap);
   }
   .base {
+    /* A block-level flex box inside the inline-block host: no baseline gap under it, so the
+       element keeps one height from checking to logged out. */
+    display: flex;
     flex-wrap: wrap;
     font-size: var(--_fs);
   }
@@ -107,8 +110,9 @@ export const styles = css`
     }
   }
   .skeleton {
-    width: 12em;
-    height: 2.4em;
+    /* The login button's size: line-height 1.4em + 2 × 0.5em padding + 2 × 1px border. */
+    width: 14em;
+    height: calc(2.4em + 2px);
     border-radius: var(--_radius);
     background: var(--_hover);
   }

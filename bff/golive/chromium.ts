@@ -2,7 +2,7 @@
  * Debian's Chromium for the go-live check, driven by playwright-core. Nothing here downloads a
  * browser: the path is `--chromium PATH`, else `CHROMIUM_PATH`, else /usr/bin/chromium.
  *
- * A runtime copy of test/helpers/chromium.ts (the command must not import from test/).
+ * The tests launch Chromium through this module too (test/helpers/chromium.ts).
  */
 import { access, constants } from 'node:fs/promises';
 import { chromium, type Browser } from 'playwright-core';

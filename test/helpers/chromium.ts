@@ -1,20 +1,14 @@
 /**
- * Debian's Chromium, driven by playwright-core. Nothing here downloads a browser.
+ * Debian's Chromium for the tests: the same launcher and flags as the go-live check
+ * (bff/golive/chromium.ts), at `CHROMIUM_PATH` or /usr/bin/chromium. Nothing downloads a browser.
  */
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { chromiumPath, launchChromium as launch } from '../../bff/golive/chromium.ts';
 
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export { CHROMIUM_ARGS } from '../../bff/golive/chromium.ts';
 
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+export const CHROMIUM_PATH = chromiumPath(undefined, process.env);
 
 export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true });
+  return launch(CHROMIUM_PATH);
 }

@@ -2,7 +2,10 @@
  * Sums a V8 CPU profile (`node --cpu-prof`) by self time: per package (node_modules/NAME, our
  * bff/, node: internals, GC, idle) and per function. Used to explain a missed benchmark target.
  *
- *   node --import tsx test/bench/profile-summary.ts /tmp/prof/ours-memory.cpuprofile [top=25]
+ *   node --import tsx test/bench/profile-summary.ts FILE.cpuprofile [top=25] [fnA,fnB,…]
+ *
+ * With a list of function names it also prints their inclusive time (self + everything they
+ * called synchronously), e.g. `syncLocalAccount,gdMe`.
  */
 import { readFileSync } from 'node:fs';
 import { fmt, table } from './lib/stats.ts';
@@ -60,3 +63,20 @@ console.log(`${file}: ${fmt(total / 1e6, 1)} s sampled, ${fmt(busy / 1e6, 1)} s 
 console.log(table(['package / module (self time)', 'ms', 'of busy'], rows(perBucket)));
 console.log('');
 console.log(table(['function (self time)', 'ms', 'of busy'], rows(perFunction)));
+
+const inclusiveNames = process.argv[4]?.split(',').filter(Boolean) ?? [];
+if (inclusiveNames.length > 0) {
+  const parent = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+  const inclusive = new Map<string, number>(inclusiveNames.map((n) => [n, 0]));
+  for (const [id, us] of selfUs) {
+    const found = new Set<string>();
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+      const name = byId.get(at)!.callFrame.functionName;
+      if (inclusive.has(name)) found.add(name);
+    }
+    for (const name of found) inclusive.set(name, inclusive.get(name)! + us);
+  }
+  console.log('');
+  console.log(table(['function (inclusive, synchronous part)', 'ms', 'of busy'], [...inclusive].map(([k, us]) => [k, fmt(us / 1000, 0), `${fmt((us / busy) * 100, 1)}%`])));
+}

@@ -92,6 +92,7 @@ export function bindRoutes({ config, sessions, audit, users, logger, stateChangi
         throw error;
       }
       active.session.localAccount = localAccount;
+      active.session.bindingCheckedAt = sessions.now();
       await sessions.update(active);
       await audit.record(req, 'bind', 'success', platformUserId, localAccount.username);
       res.json({ bound: true, localAccount });
@@ -102,6 +103,7 @@ export function bindRoutes({ config, sessions, audit, users, logger, stateChangi
     const active = activeOf(res);
     const removed = await users.unbind(active.session.user.id);
     active.session.localAccount = null;
+    active.session.bindingCheckedAt = sessions.now();
     await sessions.update(active);
     if (removed) await audit.record(req, 'unbind', 'success', active.session.user.id);
     else logger.debug({ accountId: active.session.user.id }, 'unbind without a binding');
@@ -112,11 +114,16 @@ export function bindRoutes({ config, sessions, audit, users, logger, stateChangi
 }
 
 /**
- * The session's local account, brought in line with the user center: a binding or unbinding
- * made in another browser counts at once, so the host never authorizes on a stale binding.
- * If the database cannot be read, the session's copy (correct when it was written) is kept.
+ * The session's local account, brought in line with the user center at most once per touch
+ * interval (`GD_SESSION_TOUCH_SECONDS`, default 60 s), like the idle timer: a binding or unbinding
+ * made in another browser reaches this session within that interval, and an ordinary request
+ * costs no database query (issue 8: `/me` must stay close to a bare Express route). Binding and
+ * unbinding in this session count at once. If the database cannot be read, the session's copy
+ * (correct when it was written) is kept.
  */
 export async function syncLocalAccount(users: UserCenter, sessions: Sessions, active: ActiveSession, logger: Logger): Promise<LocalAccount | null> {
+  const now = sessions.now();
+  if (now - (active.session.bindingCheckedAt ?? 0) < sessions.touchIntervalMs) return active.session.localAccount;
   let current: LocalAccount | null;
   try {
     current = (await users.getBinding(active.session.user.id))?.localAccount ?? null;
@@ -124,10 +131,8 @@ export async function syncLocalAccount(users: UserCenter, sessions: Sessions, ac
     logger.warn({ err: error }, 'binding lookup failed; using the session copy');
     return active.session.localAccount;
   }
-  const held = active.session.localAccount;
-  if (current?.username !== held?.username || current?.displayName !== held?.displayName) {
-    active.session.localAccount = current;
-    await sessions.update(active);
-  }
+  active.session.localAccount = current;
+  active.session.bindingCheckedAt = now;
+  await sessions.update(active);
   return current;
 }

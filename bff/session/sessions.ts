@@ -20,6 +20,8 @@ export interface Session {
   user: SessionUser;
   tokens: TokenSet;
   localAccount: LocalAccount | null;
+  /** When `localAccount` was last read from the user center (epoch ms). */
+  bindingCheckedAt: number;
   createdAt: number;
   lastSeenAt: number;
 }
@@ -79,6 +81,11 @@ export class Sessions {
     return this.#config.session.cookieName;
   }
 
+  /** How often a session's idle timer (and its copy of the binding) is brought up to date. */
+  get touchIntervalMs(): number {
+    return this.#config.session.touchIntervalMs;
+  }
+
   /** The current time in epoch ms, by this instance's clock. */
   now(): number {
     return this.#now();
@@ -112,7 +119,7 @@ export class Sessions {
     if (old) await this.store.delete(`s:${hash(old)}`);
     const id = randomToken(32);
     const now = this.#now();
-    await this.#write(`s:${hash(id)}`, { user, tokens, localAccount, createdAt: now, lastSeenAt: now });
+    await this.#write(`s:${hash(id)}`, { user, tokens, localAccount, bindingCheckedAt: now, createdAt: now, lastSeenAt: now });
     res.cookie(this.cookieName, id, { ...this.#cookie, maxAge: this.#config.session.absoluteMs });
   }
 

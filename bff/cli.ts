@@ -1,5 +1,5 @@
 /**
- * `gd-staff-login <command>`: the package's command line (bin/gd-staff-login.js runs this file).
+ * `gd-staff-login <command>`: the package's command line (bff/bin.js runs this file).
  *
  *   serve     the BFF alone, for sites that are not Node (bff/server.ts)
  *   sandbox   the platform sandbox (demo/sandbox/cli.ts)

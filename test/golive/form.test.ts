@@ -14,7 +14,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { main } from '../../bff/golive/form.ts';
 
-const BIN = fileURLToPath(new URL('../../bin/gd-staff-login.js', import.meta.url));
+const BIN = fileURLToPath(new URL('../../bff/bin.js', import.meta.url));
 const EXAMPLE = fileURLToPath(new URL('../../demo/variants/describe.example.json', import.meta.url));
 
 const TEST_ENV = {

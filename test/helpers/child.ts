@@ -10,7 +10,7 @@ import { startSandbox, type RunningSandbox } from '../../demo/sandbox/app.ts';
 import { DEFAULT_ACCOUNTS_FILE, DEFAULT_CLIENTS_FILE, loadAccounts, loadClients } from '../../demo/sandbox/data.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const BIN = fileURLToPath(new URL('../../bin/gd-staff-login.js', import.meta.url));
+const BIN = fileURLToPath(new URL('../../bff/bin.js', import.meta.url));
 
 /** A TCP port that was free a moment ago (for servers that must keep one port across restarts). */
 export function freePort(): Promise<number> {

@@ -10,30 +10,15 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { CHROMIUM_PATH } from '../helpers/chromium.ts';
 import { privateCa, skipWithoutOpenssl, type TestCa } from '../helpers/tls.ts';
 import { main } from '../../bff/golive/check.ts';
-import type { GoLiveReport, ReportRow, RowId } from '../../bff/golive/report.ts';
+import type { GoLiveReport } from '../../bff/golive/report.ts';
 import { startDemo } from '../../demo/start.ts';
+import { SETTINGS, capture, row } from './helpers.ts';
 
-const SETTINGS = { port: 0, sandboxPort: 0, logLevel: 'silent', env: { DATABASE_URL: 'sqlite::memory:' } };
 const ACCOUNT = ['--account', 'zhangwei', '--password', 'Demo@2026', '--local-user', 'lisi.local', '--local-password', 'Local@2026'];
 
-function row(report: GoLiveReport, id: RowId): ReportRow {
-  return report.rows.find((r) => r.id === id)!;
-}
-
-function capture() {
-  let text = '';
-  const stream = new Writable({
-    write(chunk, _enc, done) {
-      text += String(chunk);
-      done();
-    },
-  });
-  return { stream, text: () => text };
-}
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 

@@ -8,34 +8,19 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
-import { Writable } from 'node:stream';
 import type { Browser } from 'playwright-core';
 import { launchChromium } from '../helpers/chromium.ts';
 import { main, runCheck, type CheckOptions } from '../../bff/golive/check.ts';
-import type { GoLiveReport, ReportRow, RowId } from '../../bff/golive/report.ts';
+import type { GoLiveReport } from '../../bff/golive/report.ts';
 import { startVariant, type Variant } from '../../demo/variants/broken.ts';
 import { startDemo } from '../../demo/start.ts';
+import { SETTINGS, capture, row } from './helpers.ts';
 
-const SETTINGS = { port: 0, sandboxPort: 0, logLevel: 'silent', env: { DATABASE_URL: 'sqlite::memory:' } };
 const ACCOUNT = { account: 'zhangwei', password: 'Demo@2026' };
 const LOCAL = { localUser: 'lisi.local', localPassword: 'Local@2026' };
 
 type Demo = Awaited<ReturnType<typeof startDemo>>;
 
-function row(report: GoLiveReport, id: RowId): ReportRow {
-  return report.rows.find((r) => r.id === id)!;
-}
-
-function capture() {
-  let text = '';
-  const stream = new Writable({
-    write(chunk, _enc, done) {
-      text += String(chunk);
-      done();
-    },
-  });
-  return { stream, text: () => text };
-}
 
 describe('gd-staff-login check', () => {
   let browser: Browser;

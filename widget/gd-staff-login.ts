@@ -417,8 +417,13 @@ export class GdStaffLogin extends LitElement {
     this.#busy = false;
     if (r.ok || r.status === 401) {
       this.#dialog?.close();
-      if (r.ok) this.#bound(r.data.localAccount);
-      else this.#failed(r);
+      if (r.ok) {
+        this.#bound(r.data.localAccount);
+        // Once bound, the dialog leaves the DOM with this update, possibly before its `close`
+        // event runs: put focus back on the menu button here rather than rely on that event.
+        await this.updateComplete;
+        this.#trigger?.focus();
+      } else this.#failed(r);
     } else {
       this.#bindError = { code: r.code, retry: false, text: r.body.message };
       this.requestUpdate();

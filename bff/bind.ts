@@ -8,6 +8,7 @@ import express, { type Request, type RequestHandler, type Response, type Router 
 import { z } from 'zod';
 import type { BffConfig, LocalAccount } from './config.ts';
 import { BffError } from './errors.ts';
+import { sendJson } from './http-edge.ts';
 import type { Audit } from './audit.ts';
 import type { Logger } from './logger.ts';
 import type { ActiveSession, Sessions } from './session/sessions.ts';
@@ -95,7 +96,7 @@ export function bindRoutes({ config, sessions, audit, users, logger, stateChangi
       active.session.bindingCheckedAt = sessions.now();
       await sessions.update(active);
       await audit.record(req, 'bind', 'success', platformUserId, localAccount.username);
-      res.json({ bound: true, localAccount });
+      sendJson(res, 200, { bound: true, localAccount });
     },
   );
 
@@ -107,7 +108,7 @@ export function bindRoutes({ config, sessions, audit, users, logger, stateChangi
     await sessions.update(active);
     if (removed) await audit.record(req, 'unbind', 'success', active.session.user.id);
     else logger.debug({ accountId: active.session.user.id }, 'unbind without a binding');
-    res.json({ bound: false });
+    sendJson(res, 200, { bound: false });
   });
 
   return router;

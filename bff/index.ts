@@ -11,7 +11,7 @@ import { rateLimit } from 'express-rate-limit';
 import { resolveConfig, type BffConfig, type BffOptions, type LocalAccount } from './config.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { BffError } from './errors.ts';
-import { errorBody, errorEdge, requireSameOriginPost, sendError, toBffError } from './http-edge.ts';
+import { errorBody, errorEdge, requireSameOriginPost, sendError, sendJson, toBffError } from './http-edge.ts';
 import { buildLogoutUrl, buildManageUrl } from './platform.ts';
 import { callbackHandler, loginHandler } from './login-flow.ts';
 import { bindRoutes, syncLocalAccount } from './bind.ts';
@@ -106,24 +106,24 @@ export function createBff(options: BffOptions = {}, env: Record<string, string |
 
   const router = express.Router();
 
-  router.use(
-    helmet({
-      // The BFF serves no documents of its own except the error page, which sets its own CSP.
-      contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"] } },
-      // The callback URL carries the code: never leak it in a Referer (RFC 9700 4.2.4).
-      referrerPolicy: { policy: 'no-referrer' },
-      strictTransportSecurity: false,
-      crossOriginResourcePolicy: { policy: 'same-origin' },
-    }),
-  );
-  const hsts = helmet.strictTransportSecurity({ maxAge: 31_536_000, includeSubDomains: true });
-  router.use(function gdNoStore(req, res, next) {
-    res.setHeader('Cache-Control', 'no-store');
-    res.setHeader('Pragma', 'no-cache');
-    if (req.secure) return hsts(req, res, next);
-    next();
+  const securityHeaders = helmet({
+    // The BFF serves no documents of its own except the error page, which sets its own CSP.
+    contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"] } },
+    // The callback URL carries the code: never leak it in a Referer (RFC 9700 4.2.4).
+    referrerPolicy: { policy: 'no-referrer' },
+    strictTransportSecurity: false,
+    crossOriginResourcePolicy: { policy: 'same-origin' },
   });
-  router.use(cookieParser());
+  const parseCookies = cookieParser();
+  // What every /auth request needs first, in one router layer (each layer is a cost on every request).
+  router.use(function gdRequestSetup(req, res, next) {
+    // Personal data and one-time redirects: no cache may keep them (RFC 9111 5.2.2.5). `Pragma`
+    // is not sent: RFC 9111 deprecates it and every cache since HTTP/1.1 obeys Cache-Control.
+    res.setHeader('Cache-Control', 'no-store');
+    // RFC 6797 7.2: only over HTTPS (directly, or behind a trusted proxy that says so).
+    if (req.secure) res.setHeader('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
+    securityHeaders(req, res, (error?: unknown) => (error ? next(error) : parseCookies(req, res, next)));
+  });
 
   const limiter = (limit: number, keyGenerator?: (req: Request, res: Response) => string): RequestHandler =>
     rateLimit({
@@ -154,14 +154,14 @@ export function createBff(options: BffOptions = {}, env: Record<string, string |
       const found = await sessions.lookup(req, req.query.touch !== '0');
       if (found.status === 'active') {
         await syncLocalAccount(users, sessions, found.active, logger);
-        res.json(meBody(found.active));
+        sendJson(res, 200, meBody(found.active));
         return;
       }
       if (found.status === 'expired' && found.session) await audit.record(req, 'session_expired', 'success', found.session.user.id);
       const loginError = await sessions.takeLoginError(req);
       const code = found.status === 'expired' ? 'session_expired' : 'not_authenticated';
       const { message, error_description } = loginError ? errorBody(loginError) : {};
-      res.status(401).json({ ...errorBody(code), ...(loginError ? { loginError: { code: loginError, error_description, message } } : {}) });
+      sendJson(res, 401, { ...errorBody(code), ...(loginError ? { loginError: { code: loginError, error_description, message } } : {}) });
     })
     .all(methodNotAllowed);
 
@@ -170,7 +170,7 @@ export function createBff(options: BffOptions = {}, env: Record<string, string |
     await sessions.destroy(req, res);
     if (found.status === 'active') await audit.record(req, 'logout', 'success', found.active.session.user.id);
     // Unified logout (clause 5.3, 7.1.1 d): the browser must visit the platform logout itself.
-    res.json({ logoutUrl: buildLogoutUrl(config).href });
+    sendJson(res, 200, { logoutUrl: buildLogoutUrl(config).href });
   });
 
   router
@@ -201,20 +201,20 @@ export function createBff(options: BffOptions = {}, env: Record<string, string |
     .all(methodNotAllowed);
 
   router.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
+    sendJson(res, 200, { status: 'ok' });
   });
   router.get('/readyz', async (_req, res) => {
     try {
       await store.ping();
     } catch (error) {
-      res.status(503).json({ status: 'unavailable', error: 'store_unavailable', error_description: (error as Error).message });
+      sendJson(res, 503, { status: 'unavailable', error: 'store_unavailable', error_description: (error as Error).message });
       return;
     }
     try {
       await users.ping();
-      res.json({ status: 'ready' });
+      sendJson(res, 200, { status: 'ready' });
     } catch (error) {
-      res.status(503).json({ status: 'unavailable', error: 'database_unavailable', error_description: (error as Error).message });
+      sendJson(res, 503, { status: 'unavailable', error: 'database_unavailable', error_description: (error as Error).message });
     }
   });
 

@@ -5,7 +5,7 @@
  * cannot be replayed as cookies. The idle timer is written back at most once per
  * `touchIntervalMs`, so an ordinary request costs one store read and no write.
  */
-import { createHash } from 'node:crypto';
+import { hash as digest } from 'node:crypto';
 import type { Request, Response, CookieOptions } from 'express';
 import type { BffConfig, LocalAccount } from '../config.ts';
 import type { TokenSet } from '../platform.ts';
@@ -52,8 +52,9 @@ const LOGIN_ERROR_TTL_MS = 5 * 60_000;
 /** Logins one browser may have under way at once (tabs); starting one more drops the pending ones. */
 const MAX_PENDING_LOGINS = 10;
 
+/** One-shot SHA-256 (no Hash object per call: this runs on every request). */
 function hash(value: string): string {
-  return createHash('sha256').update(value).digest('base64url');
+  return digest('sha256', value, 'base64url');
 }
 
 export class Sessions {

@@ -109,7 +109,7 @@ describe('GD_PLATFORM_CA_FILE: a platform behind a private CA', { skip: skipWith
     await assert.rejects(exchangeCode(config, await code(verifier), verifier), (error: unknown) => {
       assert.ok(error instanceof BffError);
       assert.equal(error.code, 'platform_unreachable');
-      assert.match(String(((error.cause as Error).cause as Error | undefined)?.message), /unable to verify the first certificate|UNABLE_TO_VERIFY_LEAF_SIGNATURE/i);
+      assert.match(String((error.cause as Error | undefined)?.message), /unable to verify the first certificate|UNABLE_TO_VERIFY_LEAF_SIGNATURE/i);
       return true;
     });
   });

@@ -20,6 +20,8 @@ import {
   type DialectAdapter,
   type Driver,
   type Generated,
+  type SqliteDatabase as KyselySqliteDatabase,
+  type SqliteStatement,
 } from 'kysely';
 
 /** Where the embedded database lives when `DATABASE_URL` is not set (git-ignored). */
@@ -100,7 +102,7 @@ class ImmediateTransactionSqliteDriver extends SqliteDriver {
   readonly #database: SqliteDatabase.Database;
 
   constructor(database: SqliteDatabase.Database) {
-    super({ database });
+    super({ database: withStatementCache(database) });
     this.#database = database;
   }
 
@@ -121,6 +123,31 @@ class ImmediateTransactionSqliteDriver extends SqliteDriver {
       this.#database.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     }
   }
+}
+
+/** More distinct SQL texts than the user center ever runs; a safety bound, not a tuning knob. */
+const MAX_CACHED_STATEMENTS = 100;
+
+/**
+ * Kysely prepares every query anew; SQLite's `prepare` is then a large part of a login's SQL
+ * time (docs/benchmarks.md), for the same few SQL texts each time. A prepared statement is
+ * reused for the same text (SQLite re-prepares it by itself after a schema change). Safe because
+ * nothing here streams: every query runs to completion synchronously, so no statement is ever in
+ * use by two queries at once.
+ */
+function withStatementCache(database: SqliteDatabase.Database): KyselySqliteDatabase {
+  const statements = new Map<string, SqliteStatement>();
+  return {
+    close: () => database.close(),
+    prepare(sql: string): SqliteStatement {
+      let statement = statements.get(sql);
+      if (!statement) {
+        statement = database.prepare(sql);
+        if (statements.size < MAX_CACHED_STATEMENTS) statements.set(sql, statement);
+      }
+      return statement;
+    },
+  };
 }
 
 /** SQLite's DDL is transactional; telling Kysely so makes the migrator use a transaction. */

@@ -4,14 +4,20 @@
  *
  * Nothing is added to the product to measure it:
  * - the BFF process puts a middleware in front of the BFF that answers
- *   `Server-Timing: handler;dur=…` (the time from the request to the response head);
+ *   `Server-Timing: handler;dur=…` (the time from the request to the response head), and times
+ *   its platform calls as its HTTP client sees them, from creating the request to the end of the
+ *   answer (undici's diagnostics channels; no AsyncLocalStorage, whose promise hooks would slow
+ *   the BFF down), filed under the code (token) or the access token (getuserinfodetail);
  * - the sandbox process puts a timing relay in front of the sandbox (the BFF's platform URL):
  *   it files the time of each token and getuserinfodetail call under the login's authorization
  *   code (the token request carries the code, its answer the access token, getuserinfodetail the
- *   access token again); the parent asks for these with `{ timings: true }`.
- * The BFF's added time for a login is then its handlers' time minus the platform's time for that
- * code; loopback transfer and the BFF's HTTP client work count as the BFF's (an upper bound).
+ *   access token again); the parent asks for these, and which access token went with which code,
+ *   with `{ timings: true }`.
+ * The BFF's added time for a login is its handlers' time minus its platform calls' time as its
+ * client saw them. Minus the relay's time instead gives an upper bound: then the loopback
+ * transfer and any wait in the platform process's queue count as the BFF's too.
  */
+import { subscribe } from 'node:diagnostics_channel';
 import { Agent, createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { RequestHandler } from 'express';
@@ -37,6 +43,7 @@ async function sandboxRole() {
   const agent = new Agent({ keepAlive: true });
   const platformMsByCode = new Map<string, number>();
   const codeByAccessToken = new Map<string, string>();
+  const accessTokenByCode = new Map<string, string>();
   const relay = createServer((req, res) => {
     const t0 = performance.now();
     const chunks: Buffer[] = [];
@@ -60,7 +67,10 @@ async function sandboxRole() {
           if (isToken) {
             try {
               const token = (JSON.parse(Buffer.concat(out).toString()) as { access_token?: string }).access_token;
-              if (token) codeByAccessToken.set(token, code);
+              if (token) {
+                codeByAccessToken.set(token, code);
+                accessTokenByCode.set(code, token);
+              }
             } catch {
               // not JSON: that login fails
             }
@@ -77,8 +87,9 @@ async function sandboxRole() {
   await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', () => resolve()));
   process.on('message', async (message: { register?: true; timings?: true; redirectUri: string; clientSecret: string }) => {
     if (message.timings) {
-      process.send!({ timings: Object.fromEntries(platformMsByCode) });
+      process.send!({ timings: Object.fromEntries(platformMsByCode), accessTokens: Object.fromEntries(accessTokenByCode) });
       platformMsByCode.clear();
+      accessTokenByCode.clear();
     }
     if (!message.register) return;
     await registerHost(sandbox, message);
@@ -88,7 +99,50 @@ async function sandboxRole() {
   process.send!({ ready: { url: `http://127.0.0.1:${(relay.address() as AddressInfo).port}` } });
 }
 
+/**
+ * The BFF's platform calls as its HTTP client sees them (undici's diagnostics channels): the time
+ * from creating the request to the end of the answer, filed under `code:…` (token: the form body
+ * carries the code) or `token:…` (getuserinfodetail: the bearer access token).
+ */
+function platformCallTimer() {
+  const open = new WeakMap<object, { t0: number; key: string }>();
+  const msByKey = new Map<string, number>();
+  const keyOf = (request: { body?: unknown; headers?: unknown }): string | undefined => {
+    const code = Buffer.isBuffer(request.body) ? new URLSearchParams(request.body.toString()).get('code') : null;
+    if (code) return `code:${code}`;
+    const headers = Array.isArray(request.headers) ? (request.headers as string[]) : [];
+    const at = headers.findIndex((h, i) => i % 2 === 0 && h.toLowerCase() === 'authorization');
+    const bearer = at >= 0 ? /^Bearer (.+)$/.exec(headers[at + 1] ?? '')?.[1] : undefined;
+    return bearer ? `token:${bearer}` : undefined;
+  };
+  subscribe('undici:request:create', (message) => {
+    const request = (message as { request: { body?: unknown; headers?: unknown } }).request;
+    const key = keyOf(request);
+    if (key) open.set(request, { t0: performance.now(), key });
+  });
+  const end = (message: unknown) => {
+    const request = (message as { request: object }).request;
+    const call = open.get(request);
+    if (!call) return;
+    open.delete(request);
+    msByKey.set(call.key, (msByKey.get(call.key) ?? 0) + performance.now() - call.t0);
+  };
+  subscribe('undici:request:trailers', end);
+  subscribe('undici:request:error', end);
+  return {
+    take(): Record<string, number> {
+      const out = Object.fromEntries(msByKey);
+      msByKey.clear();
+      return out;
+    },
+  };
+}
+
 async function bffRole() {
+  const platformCalls = platformCallTimer();
+  process.on('message', (message: { clientTimings?: true }) => {
+    if (message.clientTimings) process.send!({ clientTimings: platformCalls.take() });
+  });
   const serverTiming: RequestHandler = (_req, res, next) => {
     const t0 = performance.now();
     const writeHead = res.writeHead;

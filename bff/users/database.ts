@@ -8,6 +8,7 @@ import { dirname, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import SqliteDatabase from 'better-sqlite3';
 import pg from 'pg';
+import { Checkpointer } from './checkpointer.ts';
 import {
   CompiledQuery,
   Kysely,
@@ -100,10 +101,17 @@ const TRANSACTION_LOCK_TIMEOUT_MS = 60_000;
  */
 class ImmediateTransactionSqliteDriver extends SqliteDriver {
   readonly #database: SqliteDatabase.Database;
+  readonly #checkpointer: Checkpointer | undefined;
 
-  constructor(database: SqliteDatabase.Database) {
+  constructor(database: SqliteDatabase.Database, checkpointer: Checkpointer | undefined) {
     super({ database: withStatementCache(database) });
     this.#database = database;
+    this.#checkpointer = checkpointer;
+  }
+
+  override async destroy(): Promise<void> {
+    await this.#checkpointer?.stop();
+    await super.destroy();
   }
 
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
@@ -159,14 +167,16 @@ class TransactionalDdlSqliteAdapter extends SqliteAdapter {
 
 class GdSqliteDialect extends SqliteDialect {
   readonly #database: SqliteDatabase.Database;
+  readonly #checkpointer: Checkpointer | undefined;
 
-  constructor(database: SqliteDatabase.Database) {
+  constructor(database: SqliteDatabase.Database, checkpointer: Checkpointer | undefined) {
     super({ database });
     this.#database = database;
+    this.#checkpointer = checkpointer;
   }
 
   override createDriver(): Driver {
-    return new ImmediateTransactionSqliteDriver(this.#database);
+    return new ImmediateTransactionSqliteDriver(this.#database, this.#checkpointer);
   }
 
   override createAdapter(): DialectAdapter {
@@ -187,8 +197,11 @@ function sqliteFile(databaseUrl: string): string {
   return file;
 }
 
-/** Opens (and for SQLite creates) the database named by `databaseUrl`; nothing is migrated here. */
-export function openDatabase(databaseUrl: string = DEFAULT_DATABASE_URL): OpenedDatabase {
+/**
+ * Opens (and for SQLite creates) the database named by `databaseUrl`; nothing is migrated here.
+ * `warn` hears of trouble in the background (the SQLite checkpoint worker).
+ */
+export function openDatabase(databaseUrl: string = DEFAULT_DATABASE_URL, warn: (message: string) => void = () => {}): OpenedDatabase {
   if (/^postgres(ql)?:\/\//.test(databaseUrl)) {
     const pool = new pg.Pool({ connectionString: databaseUrl, max: 10, application_name: 'gd-staff-login' });
     // An idle client that loses its server must not crash the process; the next query reports it.
@@ -206,7 +219,8 @@ export function openDatabase(databaseUrl: string = DEFAULT_DATABASE_URL): Opened
   database.pragma('journal_mode = WAL');
   database.pragma('synchronous = NORMAL');
   database.pragma('foreign_keys = ON');
-  return { db: new Kysely<GdDatabase>({ dialect: new GdSqliteDialect(database) }), dialect: 'sqlite', location: memory ? 'sqlite::memory:' : `sqlite:${resolve(file)}` };
+  const checkpointer = memory ? undefined : new Checkpointer(database, resolve(file), warn);
+  return { db: new Kysely<GdDatabase>({ dialect: new GdSqliteDialect(database, checkpointer) }), dialect: 'sqlite', location: memory ? 'sqlite::memory:' : `sqlite:${resolve(file)}` };
 }
 
 /** A time as stored: ISO-8601 UTC. */

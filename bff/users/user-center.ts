@@ -77,7 +77,7 @@ export class UserCenter implements LoginRecorder {
   #closed = false;
 
   constructor(options: UserCenterOptions) {
-    this.#opened = openDatabase(options.databaseUrl);
+    this.#opened = openDatabase(options.databaseUrl, (message) => options.logger.warn(message));
     this.dialect = this.#opened.dialect;
     this.#fields = new Set(options.userFields);
     this.#retentionMs = options.auditRetentionDays * DAY_MS;

@@ -5,40 +5,27 @@
  *
  * - logins/s: closed loop, BENCH_LOGIN_CONCURRENCY (8) logins at a time for BENCH_SECONDS (5).
  * - BFF-added latency per login at a paced 100 logins/s (BENCH_LOGIN_RATE) for
- *   BENCH_PACED_SECONDS (10): the sum over the BFF's hops (/auth/login, /auth/callback, /auth/me)
+ *   BENCH_PACED_SECONDS (30): the sum over the BFF's hops (/auth/login, /auth/callback, /auth/me)
  *   of the handler time, minus the platform calls made for that login (token,
  *   getuserinfodetail), timed by a relay in front of the platform (see login-server.ts).
  *
- * With two or more CPUs the BFF (and its Redis) run on the last CPU and the platform sandbox and
- * this load generator on the others (BENCH_PIN=0 turns that off): on a 2-core machine the
- * processes otherwise preempt one another, and the BFF's p99 measures the scheduler.
- *
  *   node --import tsx test/bench/login.ts
  *   BENCH_CPU_PROF=/tmp/prof-login …   V8 CPU profiles of the BFF processes (see profile-summary.ts)
+ *   BENCH_BFF_NODE_FLAGS='--max-semi-space-size=64' …   Node/V8 flags for the BFF processes
  */
-import { cpus } from 'node:os';
 import { forkServer, type ChildServer } from './lib/child.ts';
 import { makeAccounts } from './lib/accounts.ts';
 import { TestBrowser, pool, timedLogin } from './lib/harness.ts';
-import { benchRedis, redisPid } from './lib/redis.ts';
+import { benchRedis } from './lib/redis.ts';
 import type { TestRedis } from '../helpers/redis.ts';
-import { envInt, fmt, machine, percentile, pinToCpu, sleep, table } from './lib/stats.ts';
+import { envInt, fmt, machine, percentile, sleep, table } from './lib/stats.ts';
 
 const SECONDS = envInt('BENCH_SECONDS', 5);
-const PACED_SECONDS = envInt('BENCH_PACED_SECONDS', 10);
+const PACED_SECONDS = envInt('BENCH_PACED_SECONDS', 30);
 const RATE = envInt('BENCH_LOGIN_RATE', 100);
 const CONCURRENCY = envInt('BENCH_LOGIN_CONCURRENCY', 8);
 const ACCOUNTS = envInt('BENCH_ACCOUNTS', 1000);
 const accounts = makeAccounts(ACCOUNTS, 'bench');
-const PIN = process.env.BENCH_PIN !== '0';
-const BFF_CPU = String(cpus().length - 1);
-const OTHER_CPUS = cpus().length > 2 ? `0-${cpus().length - 2}` : '0';
-
-/** The BFF side on the last CPU, the platform and the load generator on the rest; false when pinning is off or impossible. */
-function pinAll(bffSide: number[], platformSide: number[]): boolean {
-  if (!PIN) return false;
-  return bffSide.every((pid) => pinToCpu(pid, BFF_CPU)) && [process.pid, ...platformSide].every((pid) => pinToCpu(pid, OTHER_CPUS));
-}
 
 interface BffReady {
   url: string;
@@ -151,14 +138,15 @@ async function main() {
       const bff: ChildServer<BffReady> = await forkServer<BffReady>(new URL('./login-server.ts', import.meta.url), ['bff'], {
         BENCH_PLATFORM_URL: sandbox.ready.url,
         BENCH_REDIS_URL: kind === 'redis' ? redis!.url : undefined,
-      }, process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', `${process.env.BENCH_CPU_PROF}/${kind}`] : []);
+      }, [
+        ...(process.env.BENCH_BFF_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
+        ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', `${process.env.BENCH_CPU_PROF}/${kind}`] : []),
+      ]);
       try {
         if (kind === 'redis' && bff.ready.store === 'MemoryStore') {
           verdicts.push('Redis row not measured: the Redis session store has not landed');
           continue;
         }
-        const pinned = pinAll([bff.process.pid!, ...(redis ? [await redisPid(redis.url)] : [])], [sandbox.process.pid!]);
-        if (kind === 'memory') console.log(pinned ? `pinned: the BFF and Redis on CPU ${BFF_CPU}; the sandbox and the load generator on CPU ${OTHER_CPUS}\n` : 'not pinned (BENCH_PIN=0, one CPU, or no taskset)\n');
         await sandbox.ask('register', { redirectUri: bff.ready.redirectUri, clientSecret: bff.ready.clientSecret });
         const site = bff.ready.url;
         await pool(200, 4, async (i) => void (await oneLogin(site, i)));

@@ -112,7 +112,6 @@ async function ablation(layers: number): Promise<{ app: Express; cookie: string 
   if (layers >= 3) {
     router.use(function gdNoStore(_req, res, next) {
       res.setHeader('Cache-Control', 'no-store');
-      res.setHeader('Pragma', 'no-cache');
       next();
     });
   }

@@ -25,12 +25,3 @@ export async function usedMemory(client: Redis): Promise<number> {
   return Number(/used_memory:(\d+)/.exec(info)![1]);
 }
 
-/** The redis-server's process id (`INFO server`), e.g. to pin it to a CPU. */
-export async function redisPid(url: string): Promise<number> {
-  const client = new Redis(url);
-  try {
-    return Number(/process_id:(\d+)/.exec(await client.info('server'))![1]);
-  } finally {
-    await client.quit();
-  }
-}

@@ -77,17 +77,3 @@ export function envInt(name: string, fallback: number): number {
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/**
- * Pins a process and all its threads to some CPUs (`"1"`, `"0-2"`) with `taskset` (util-linux), so that a server
- * under test is not preempted by the load generator on a machine with few cores. Returns false
- * (and changes nothing) where taskset is missing or the machine has a single CPU.
- */
-export function pinToCpu(pid: number, cpuList: string): boolean {
-  if (cpus().length < 2) return false;
-  try {
-    execFileSync('taskset', ['--all-tasks', '--cpu-list', '--pid', cpuList, String(pid)], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}

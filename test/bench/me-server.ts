@@ -23,6 +23,7 @@ import { startHarness, storeKind, timedLogin, TestBrowser } from './lib/harness.
 import { resolveConfig } from '../../bff/config.ts';
 import { MemoryStore } from '../../bff/session/memory-store.ts';
 import { Sessions } from '../../bff/session/sessions.ts';
+import { sendJson } from '../../bff/http-edge.ts';
 
 const variant = process.argv[2] ?? '';
 const redisUrl = process.env.BENCH_REDIS_URL;
@@ -93,8 +94,9 @@ async function expressSession(store: session.Store | undefined): Promise<Express
 /**
  * The BFF's /me path rebuilt one layer at a time with the same libraries and options as
  * bff/index.ts, to find what costs what (`ablation-N` keeps layers 1..N):
- * 1 express.Router at /auth, 2 helmet, 3 no-store headers, 4 cookie-parser, 5 session lookup
- * (Sessions over MemoryStore: SHA-256 of the cookie, Map read, idle-timer check).
+ * 1 express.Router at /auth answering with the BFF's `sendJson` (no ETag), 2 helmet, 3 no-store
+ * header, 4 cookie-parser, 5 session lookup (Sessions over MemoryStore: SHA-256 of the cookie,
+ * Map read, idle-timer check).
  */
 async function ablation(layers: number): Promise<{ app: Express; cookie: string }> {
   const app = express();
@@ -129,13 +131,13 @@ async function ablation(layers: number): Promise<{ app: Express; cookie: string 
     if (sessions) {
       const found = await sessions.lookup(req);
       if (found.status !== 'active') {
-        res.status(401).json({ error: 'not_authenticated' });
+        sendJson(res, 401, { error: 'not_authenticated' });
         return;
       }
-      res.json(meBody(found.active.session.createdAt, found.active.session.lastSeenAt));
+      sendJson(res, 200, meBody(found.active.session.createdAt, found.active.session.lastSeenAt));
       return;
     }
-    res.json(body);
+    sendJson(res, 200, body);
   });
   app.use('/auth', router);
   return { app, cookie };

@@ -46,9 +46,9 @@ const VARIANTS = [
 /** BENCH_ABLATION=1: the /me path rebuilt layer by layer (see me-server.ts), to explain a missed target. */
 const ABLATION = process.env.BENCH_ABLATION === '1'
   ? [
-      { id: 'ablation-1', label: '+ express.Router at /auth' },
+      { id: 'ablation-1', label: '+ express.Router at /auth, no ETag' },
       { id: 'ablation-2', label: '+ helmet (BFF options)' },
-      { id: 'ablation-3', label: '+ no-store headers' },
+      { id: 'ablation-3', label: '+ no-store header' },
       { id: 'ablation-4', label: '+ cookie-parser' },
       { id: 'ablation-5', label: '+ session lookup (Sessions + MemoryStore)' },
     ]

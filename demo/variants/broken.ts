@@ -35,8 +35,10 @@ function leakSecret(site: RequestListener, bff: Bff): RequestListener {
 function logoutSkipsPlatform(site: RequestListener): RequestListener {
   const app = express();
   app.post('/auth/logout', (_req, res, next) => {
-    const json = res.json.bind(res);
-    res.json = (body?: unknown) => json(body && typeof body === 'object' && 'logoutUrl' in body ? { ...body, logoutUrl: '/' } : body);
+    // The BFF still ends the local session; its answer is rewritten on the way out.
+    const end = res.end.bind(res) as (chunk?: unknown, ...rest: unknown[]) => typeof res;
+    res.end = ((chunk?: unknown, ...rest: unknown[]) =>
+      end(typeof chunk === 'string' && chunk.includes('"logoutUrl"') ? JSON.stringify({ ...JSON.parse(chunk), logoutUrl: '/' }) : chunk, ...rest)) as typeof res.end;
     next();
   });
   app.use(site);

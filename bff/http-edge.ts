@@ -55,6 +55,7 @@ export function errorBody(code: ErrorCode): { error: ErrorCode; error_descriptio
  * Sends a JSON answer. Not `res.json()`: every BFF answer is `no-store`, so the ETag Express
  * would compute for it (a SHA-1 of each body) could never be used to revalidate, and skipping it
  * and Express's content-type handling takes about a tenth off a `/auth/me` (docs/benchmarks.md).
+ * The error page below is sent the same way.
  */
 export function sendJson(res: Response, status: number, body: unknown): void {
   res.statusCode = status;
@@ -71,7 +72,9 @@ export function sendError(req: Request, res: Response, error: BffError): void {
   const navigating = req.method === 'GET' && req.accepts(['json', 'html']) === 'html';
   if (navigating) {
     res.setHeader('Content-Security-Policy', `default-src 'none'; style-src ${PAGE_STYLE_HASH}; frame-ancestors 'none'; base-uri 'none'; form-action 'none'`);
-    res.status(error.status).type('html').send(errorPage(error.code));
+    res.statusCode = error.status;
+    res.setHeader('Content-Type', 'text/html; charset=utf-8');
+    res.end(errorPage(error.code));
     return;
   }
   sendJson(res, error.status, errorBody(error.code));

@@ -15,6 +15,8 @@ import { TestBrowser, at, callbackUrlFor, startLogin, startSecureStack, type Sec
 function assertBffHeaders(response: Response, what: string): void {
   const h = response.headers;
   assert.equal(h.get('cache-control'), 'no-store', `${what}: Cache-Control`);
+  // A no-store answer is never revalidated, so no ETag is computed for it.
+  assert.equal(h.get('etag'), null, `${what}: ETag`);
   assert.equal(h.get('referrer-policy'), 'no-referrer', `${what}: Referrer-Policy`);
   assert.equal(h.get('x-content-type-options'), 'nosniff', `${what}: nosniff`);
   const csp = h.get('content-security-policy') ?? '';

@@ -55,10 +55,13 @@ describe('session timeouts (rule 4)', () => {
 
   it('extends the idle timer on real use', async () => {
     const browser = await loggedIn();
+    const first = await me(browser, stack);
     stack.clock.advance(20 * MINUTE);
     const touched = await me(browser, stack);
     assert.equal(touched.status, 200);
+    // A new deadline, not the answer kept from the first /me.
     assert.ok(Date.parse(touched.body.idleExpiresAt) - stack.clock.now() > 29 * MINUTE);
+    assert.ok(Date.parse(touched.body.idleExpiresAt) > Date.parse(first.body.idleExpiresAt));
     stack.clock.advance(20 * MINUTE);
     assert.equal((await me(browser, stack)).status, 200);
   });

@@ -58,14 +58,9 @@ export function errorBody(code: ErrorCode): { error: ErrorCode; error_descriptio
  * The error page below is sent the same way.
  */
 export function sendJson(res: Response, status: number, body: unknown): void {
-  sendSerialisedJson(res, status, JSON.stringify(body));
-}
-
-/** `sendJson` for a body already serialised (the kept `/me` answer). */
-export function sendSerialisedJson(res: Response, status: number, json: string): void {
   res.statusCode = status;
   res.setHeader('Content-Type', 'application/json; charset=utf-8');
-  res.end(json);
+  res.end(JSON.stringify(body));
 }
 
 /** Sends one error answer: JSON `{ error, error_description, message }`, or a page when a browser navigated here. */

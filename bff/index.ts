@@ -11,7 +11,7 @@ import { rateLimit } from 'express-rate-limit';
 import { resolveConfig, type BffConfig, type BffOptions, type LocalAccount } from './config.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { BffError } from './errors.ts';
-import { errorBody, errorEdge, requireSameOriginPost, sendError, sendJson, sendSerialisedJson, toBffError } from './http-edge.ts';
+import { errorBody, errorEdge, requireSameOriginPost, sendError, sendJson, toBffError } from './http-edge.ts';
 import { buildLogoutUrl, buildManageUrl } from './platform.ts';
 import { callbackHandler, loginHandler } from './login-flow.ts';
 import { bindRoutes, syncLocalAccount } from './bind.ts';
@@ -20,7 +20,7 @@ import { accessTokenGetter } from './access-token.ts';
 import { Audit } from './audit.ts';
 import { createSessionStore } from './session/create-store.ts';
 import type { SessionStore } from './session/store.ts';
-import { Sessions, type ActiveSession, type Session, type SessionUser } from './session/sessions.ts';
+import { Sessions, type ActiveSession, type SessionUser } from './session/sessions.ts';
 
 export type { BffOptions, BffConfig, LocalAccount, SessionUser };
 export { ConfigError } from './config.ts';
@@ -154,7 +154,7 @@ export function createBff(options: BffOptions = {}, env: Record<string, string |
       const found = await sessions.lookup(req, req.query.touch !== '0');
       if (found.status === 'active') {
         await syncLocalAccount(users, sessions, found.active, logger);
-        sendSerialisedJson(res, 200, meJson(found.active));
+        sendJson(res, 200, meBody(found.active));
         return;
       }
       if (found.status === 'expired' && found.session) await audit.record(req, 'session_expired', 'success', found.session.user.id);
@@ -223,28 +223,16 @@ export function createBff(options: BffOptions = {}, env: Record<string, string |
   router.use((_req, _res, next) => next(new BffError('not_found')));
   router.use(errorEdge(logger));
 
-  /**
-   * The `/me` answer of a session, serialised. It only changes when the idle timer is written
-   * back or the binding changes (the user and the absolute deadline are fixed at login), and the
-   * memory store hands back the same session object on every request, so the JSON is kept beside
-   * that object: `/me` is what every open tab polls. With Redis each request parses a new object
-   * and this is simply a miss.
-   */
-  const meAnswers = new WeakMap<Session, { lastSeenAt: number; localAccount: LocalAccount | null; json: string }>();
-  function meJson(active: ActiveSession): string {
-    const { session } = active;
-    const kept = meAnswers.get(session);
-    if (kept && kept.lastSeenAt === session.lastSeenAt && kept.localAccount === session.localAccount) return kept.json;
-    const json = JSON.stringify({
-      user: session.user,
-      bound: session.localAccount !== null,
-      localAccount: session.localAccount,
+  function meBody(active: ActiveSession) {
+    const { user, localAccount } = active.session;
+    return {
+      user,
+      bound: localAccount !== null,
+      localAccount,
       binding: config.verifyLocalAccount !== undefined,
       expiresAt: new Date(active.expiresAt).toISOString(),
       idleExpiresAt: new Date(active.idleExpiresAt).toISOString(),
-    });
-    meAnswers.set(session, { lastSeenAt: session.lastSeenAt, localAccount: session.localAccount, json });
-    return json;
+    };
   }
 
   /** Reads the session for a host route; `required` decides what happens without one. */

@@ -18,6 +18,7 @@
  * transfer and any wait in the platform process's queue count as the BFF's too.
  */
 import { subscribe } from 'node:diagnostics_channel';
+import { PerformanceObserver, monitorEventLoopDelay } from 'node:perf_hooks';
 import { Agent, createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { RequestHandler } from 'express';
@@ -25,6 +26,7 @@ import { startSandbox } from '../../demo/sandbox/app.ts';
 import { loadClients, DEFAULT_CLIENTS_FILE } from '../../demo/sandbox/data.ts';
 import { makeAccounts } from './lib/accounts.ts';
 import { registerHost, startHost, storeKind } from './lib/harness.ts';
+import type { SessionStore } from '../../bff/session/store.ts';
 
 const role = process.argv[2];
 
@@ -138,10 +140,62 @@ function platformCallTimer() {
   };
 }
 
+/** Milliseconds at quantile q of unsorted samples (for the diagnostics below). */
+function quantile(samples: number[], q: number): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
+}
+
+/**
+ * BENCH_DIAG=1: what can hold a login up inside the BFF process: GC pauses, event-loop delay,
+ * and each session-store call as the BFF awaits it (the store's methods wrapped here).
+ */
+function bffDiagnostics(store: SessionStore) {
+  const gcMs: number[] = [];
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) gcMs.push(entry.duration);
+  }).observe({ entryTypes: ['gc'] });
+  const loop = monitorEventLoopDelay({ resolution: 1 });
+  loop.enable();
+  const storeMs: number[] = [];
+  const methods = store as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+  for (const name of ['get', 'set', 'take', 'delete']) {
+    const original = methods[name]!.bind(store);
+    methods[name] = async (...args) => {
+      const t0 = performance.now();
+      try {
+        return await original(...args);
+      } finally {
+        storeMs.push(performance.now() - t0);
+      }
+    };
+  }
+  return {
+    take() {
+      const out = {
+        gcCount: gcMs.length,
+        gcP50: quantile(gcMs, 0.5),
+        gcMax: Math.max(...gcMs),
+        // The histogram counts from the 1 ms resolution tick: subtract it to get the delay.
+        loopP99: loop.percentile(99) / 1e6 - 1,
+        storeCalls: storeMs.length,
+        storeP50: quantile(storeMs, 0.5),
+        storeP99: quantile(storeMs, 0.99),
+        storeP999: quantile(storeMs, 0.999),
+      };
+      gcMs.length = 0;
+      storeMs.length = 0;
+      loop.reset();
+      return out;
+    },
+  };
+}
+
 async function bffRole() {
   const platformCalls = platformCallTimer();
+  let diagnostics: ReturnType<typeof bffDiagnostics> | undefined;
   process.on('message', (message: { clientTimings?: true }) => {
-    if (message.clientTimings) process.send!({ clientTimings: platformCalls.take() });
+    if (message.clientTimings) process.send!({ clientTimings: platformCalls.take(), diagnostics: diagnostics?.take() });
   });
   const serverTiming: RequestHandler = (_req, res, next) => {
     const t0 = performance.now();
@@ -155,6 +209,7 @@ async function bffRole() {
   const redisUrl = process.env.BENCH_REDIS_URL;
   const host = await startHost({ platformUrl: process.env.BENCH_PLATFORM_URL!, bffOptions: redisUrl ? { redisUrl } : {}, before: [serverTiming] });
   host.server.keepAliveTimeout = 30_000;
+  if (process.env.BENCH_DIAG === '1') diagnostics = bffDiagnostics(host.bff.sessions.store);
   answerCpu();
   process.send!({ ready: { url: host.url, redirectUri: host.redirectUri, clientSecret: host.clientSecret, store: storeKind(host.bff) } });
 }

@@ -12,6 +12,7 @@
  *   node --import tsx test/bench/login.ts
  *   BENCH_CPU_PROF=/tmp/prof-login …   V8 CPU profiles of the BFF processes (see profile-summary.ts)
  *   BENCH_BFF_NODE_FLAGS='--max-semi-space-size=64' …   Node/V8 flags for the BFF processes
+ *   BENCH_DIAG=1 …   also GC pauses, event-loop delay and session-store call times in the BFF
  */
 import { forkServer, type ChildServer } from './lib/child.ts';
 import { makeAccounts } from './lib/accounts.ts';
@@ -131,6 +132,7 @@ async function main() {
   const sandbox = await forkServer<{ url: string }>(new URL('./login-server.ts', import.meta.url), ['sandbox'], { BENCH_ACCOUNTS: String(ACCOUNTS) });
   const rows: string[][] = [];
   const hopRows: string[][] = [];
+  const diagRows: string[][] = [];
   const verdicts: string[] = [];
   try {
     for (const kind of ['memory', 'redis'] as const) {
@@ -156,7 +158,11 @@ async function main() {
         const { samples: raw, achieved } = await paced(site, PACED_SECONDS);
         const cpu1 = await bff.ask<{ cpu: NodeJS.CpuUsage }>('cpu');
         const { timings, accessTokens } = await sandbox.ask<{ timings: Record<string, number>; accessTokens: Record<string, string> }>('timings');
-        const { clientTimings } = await bff.ask<{ clientTimings: Record<string, number> }>('clientTimings');
+        const { clientTimings, diagnostics } = await bff.ask<{ clientTimings: Record<string, number>; diagnostics?: Record<string, number> }>('clientTimings');
+        if (diagnostics) {
+          const d = diagnostics;
+          diagRows.push([`ours, ${bff.ready.store}`, String(d.gcCount), `${fmt(d.gcP50)} / ${fmt(d.gcMax)}`, fmt(d.loopP99), String(d.storeCalls), `${fmt(d.storeP50)} / ${fmt(d.storeP99)} / ${fmt(d.storeP999)}`]);
+        }
         const measured: Measured[] = raw.map((s) => {
           const platformMs = timings[s.code];
           if (platformMs === undefined) throw new Error(`no platform timing for code ${s.code}`);
@@ -203,6 +209,10 @@ async function main() {
     console.log('upper bound = the same handler time − those calls\' time measured by a relay in front of the platform (loopback transfer and the platform process\'s queueing then count as the BFF\'s).');
     console.log(`\n${table(['BFF-added per hop, p50 / p99 ms', '/auth/login', '/auth/callback (minus platform calls)', '/auth/me'], hopRows)}`);
     console.log('whole login = client-observed, authorize page to /me, with the platform login form; sandbox hops = authorize + form POST.\n');
+    if (diagRows.length > 0) {
+      console.log(table(['BFF process while paced (BENCH_DIAG=1)', 'GC pauses', 'GC p50 / max ms', 'event-loop delay p99 ms', 'store calls', 'store call p50 / p99 / p99.9 ms'], diagRows));
+      console.log('store call = one session-store method as the BFF awaits it (a Redis round trip plus any wait for the event loop).\n');
+    }
     for (const line of verdicts) console.log(line);
   } finally {
     await sandbox.stop();

@@ -59,7 +59,7 @@ describe('session timeouts (rule 4)', () => {
     stack.clock.advance(20 * MINUTE);
     const touched = await me(browser, stack);
     assert.equal(touched.status, 200);
-    // A new deadline, not the answer kept from the first /me.
+    // The deadline moves: an answer from before the touch must not be served again.
     assert.ok(Date.parse(touched.body.idleExpiresAt) - stack.clock.now() > 29 * MINUTE);
     assert.ok(Date.parse(touched.body.idleExpiresAt) > Date.parse(first.body.idleExpiresAt));
     stack.clock.advance(20 * MINUTE);

@@ -1,6 +1,6 @@
 /**
  * The Redis session store against a real redis-server: values, expiry, single use, counting,
- * and what happens while Redis is down and after it returns.
+ * and what happens while Redis is down or stops answering, and after it returns.
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -113,6 +113,31 @@ describe('RedisStore', { skip: skipWithoutRedis }, () => {
       return true;
     });
     assert.deepEqual(await store.get('s:before-outage'), { kept: true }, 'written before the outage, still there');
+  });
+
+  it('gives up on a Redis that stops answering after commandTimeoutMs, pipelined calls too, and carries on when it answers again', async () => {
+    const pid = Number(/process_id:(\d+)/.exec(await raw.info('server'))![1]);
+    const impatient = new RedisStore({ url: redis.url, commandTimeoutMs: 300 });
+    try {
+      await impatient.firstAttempt;
+      await impatient.set('s:frozen', 'kept', 60_000);
+      process.kill(pid, 'SIGSTOP');
+      try {
+        const started = Date.now();
+        // Issued together, so they travel in one auto-pipelined write.
+        const results = await Promise.allSettled([impatient.get('s:frozen'), impatient.set('s:y', 1, 1000), impatient.take('t:y')]);
+        for (const result of results) {
+          assert.equal(result.status, 'rejected');
+          assert.ok((result as PromiseRejectedResult).reason instanceof StoreUnavailableError, String((result as PromiseRejectedResult).reason));
+        }
+        assert.ok(Date.now() - started < 1500, `took ${Date.now() - started} ms`);
+      } finally {
+        process.kill(pid, 'SIGCONT');
+      }
+      await eventually(async () => (await impatient.get('s:frozen')) === 'kept');
+    } finally {
+      await impatient.close();
+    }
   });
 
   it('starts while Redis is down (firstAttempt resolves) and connects once Redis comes up', async () => {

@@ -27,6 +27,7 @@ import { loadClients, DEFAULT_CLIENTS_FILE } from '../../demo/sandbox/data.ts';
 import { makeAccounts } from './lib/accounts.ts';
 import { registerHost, startHost, storeKind } from './lib/harness.ts';
 import type { SessionStore } from '../../bff/session/store.ts';
+import { percentile } from './lib/stats.ts';
 
 const role = process.argv[2];
 
@@ -140,12 +141,6 @@ function platformCallTimer() {
   };
 }
 
-/** Milliseconds at quantile q of unsorted samples (for the diagnostics below). */
-function quantile(samples: number[], q: number): number {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
-}
-
 /**
  * BENCH_DIAG=1: what can hold a login up inside the BFF process: GC pauses, event-loop delay,
  * and each session-store call as the BFF awaits it (the store's methods wrapped here).
@@ -174,14 +169,14 @@ function bffDiagnostics(store: SessionStore) {
     take() {
       const out = {
         gcCount: gcMs.length,
-        gcP50: quantile(gcMs, 0.5),
+        gcP50: percentile(gcMs, 50),
         gcMax: Math.max(...gcMs),
         // The histogram counts from the 1 ms resolution tick: subtract it to get the delay.
         loopP99: loop.percentile(99) / 1e6 - 1,
         storeCalls: storeMs.length,
-        storeP50: quantile(storeMs, 0.5),
-        storeP99: quantile(storeMs, 0.99),
-        storeP999: quantile(storeMs, 0.999),
+        storeP50: percentile(storeMs, 50),
+        storeP99: percentile(storeMs, 99),
+        storeP999: percentile(storeMs, 99.9),
       };
       gcMs.length = 0;
       storeMs.length = 0;
